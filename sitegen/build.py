@@ -1,0 +1,148 @@
+"""The orchestrator: read → merge → refresh content → model → render → publish."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import store
+from .config import SiteConfig, capture_years, display_path, load_config
+from .dumps import Dump, parse_dump
+from .errors import Problem
+from .model import Site, build_site
+from .papers import Merged, assign_slugs, merge
+from .publish import publish
+from .render import asset_dirs, render_site
+from .text import normalize_title, slugify
+
+
+@dataclass(frozen=True)
+class Summary:
+    dumps: int
+    entries: int
+    papers: int
+    duplicates: int
+    new: int
+    updated: int
+    files: int
+    notes: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    seconds: float
+
+    def line(self, out: Path) -> str:
+        return (
+            f"built {display_path(out)}/ from {plural(self.dumps, 'dump')}: "
+            f"{plural(self.entries, 'entry', 'entries')}, "
+            f"{plural(self.papers, 'paper')} ({self.duplicates} duplicates merged); "
+            f"paper files {self.new} new, {self.updated} updated; {self.files} files written; "
+            f"{plural(len(self.problems), 'warning')}; {self.seconds:.2f} s"
+        )
+
+
+def plural(count: int, one: str, many: str = "") -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def build(config_path: Path, out: Path) -> Summary:
+    """Run the whole pipeline; raises SitegenError for input the user must fix."""
+    started = time.perf_counter()
+    config = load_config(config_path)
+    dumps = read_dumps(config)
+    merged = merge(dumps, config)
+    papers, new, updated, content_problems = refresh_papers(config, merged)
+    topics = store.load(config.topics_dir)
+    site = build_site(config, papers, topics.documents)
+    store.save(refresh_topics(config, site, topics))
+    files = publish(render_site(site, config), asset_dirs(config), out, protected=config.root)
+    return Summary(
+        dumps=len(dumps),
+        entries=merged.entries,
+        papers=len(merged.papers),
+        duplicates=merged.duplicates,
+        new=new,
+        updated=updated,
+        files=files,
+        notes=capture_notes(config, dumps),
+        problems=tuple(sorted(
+            [p for dump in dumps for p in dump.problems] + content_problems
+            + list(topics.problems) + list(site.problems)
+        )),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def read_dumps(config: SiteConfig) -> list[Dump]:
+    """Parse every content/dumps/*.txt, with dates completed from site.yaml's capture years."""
+    years = capture_years(config)
+    dumps = []
+    for path in sorted(config.dumps_dir.glob("*.txt")):
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problem = Problem(display_path(path), 0, f"cannot read the dump: {error.strerror}")
+            dumps.append(Dump(path.name, (), (problem,), 0, "", False))
+            continue
+        dump = parse_dump(data, path.name, captured_year=years.get(path.name))
+        shown = display_path(path)
+        dumps.append(replace(dump, problems=tuple(replace(p, path=shown) for p in dump.problems)))
+    return dumps
+
+
+def refresh_papers(config: SiteConfig, merged: Merged) -> tuple[list[store.Document], int, int, list[Problem]]:
+    """Write each merged paper into its file (new or refreshed); return every paper file."""
+    loaded = store.load(config.papers_dir)
+    problems = list(loaded.problems)
+    by_identity: dict[str, store.Document] = {}
+    for document in loaded.documents:
+        title = document.meta.get("title")
+        if not isinstance(title, str):
+            continue
+        first = by_identity.setdefault(normalize_title(title), document)
+        if first is not document:
+            message = f"same title as {display_path(first.path)}; only that file is refreshed from the dumps"
+            problems.append(Problem(display_path(document.path), 1, message))
+    # A paper whose file is unreadable waits until the user repairs it: no second file.
+    papers = [
+        paper for paper in merged.papers
+        if paper.identity in by_identity or slugify(paper.title) not in loaded.unreadable
+    ]
+    slugs = assign_slugs(
+        {paper.identity: paper.title for paper in papers},
+        {identity: document.slug for identity, document in by_identity.items()},
+        taken={document.slug for document in loaded.documents} | loaded.unreadable,
+    )
+    documents = {document.slug: document for document in loaded.documents}
+    for paper in papers:
+        slug = slugs[paper.identity]
+        documents[slug] = store.refresh(
+            by_identity.get(paper.identity), config.papers_dir / f"{slug}.md", store.paper_front_matter(paper, slug)
+        )
+    new = sum(1 for document in documents.values() if document.on_disk is None)
+    updated = sum(1 for document in documents.values() if document.changed) - new
+    store.save(documents.values())
+    return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems
+
+
+def refresh_topics(config: SiteConfig, site: Site, loaded: store.Loaded) -> list[store.Document]:
+    """Every topic file with its title, description and papers as the site has them now."""
+    existing = {document.slug: document for document in loaded.documents}
+    return [
+        store.refresh(
+            existing.get(topic.slug),
+            config.topics_dir / f"{topic.slug}.md",
+            store.topic_front_matter(topic.title, topic.slug, topic.description, topic.papers),
+        )
+        for topic in site.topics
+        if topic.slug not in loaded.unreadable
+    ]
+
+
+def capture_notes(config: SiteConfig, dumps: list[Dump]) -> tuple[str, ...]:
+    """Which year dates without a year took, for each dump that has such dates."""
+    return tuple(
+        f"{display_path(config.dumps_dir / dump.name)}: dates without a year use {dump.capture_year} "
+        f"({dump.capture_year_reason})"
+        for dump in dumps
+        if dump.has_yearless_dates
+    )

@@ -1,0 +1,114 @@
+"""Paper identity, slugs and the merge of entries across dumps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .config import SiteConfig, Topic, dump_topics
+from .dumps import Dump, Entry
+from .text import normalize_title, short_hash, slugify
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper merged from every dump that shows it."""
+
+    identity: str
+    title: str
+    abstract: str
+    authors: int | None
+    date: dt.date | None
+    upvotes: int | None
+    links: tuple[str, ...]
+    topics: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Merged:
+    papers: tuple[Paper, ...]  # sorted by identity
+    entries: int
+    duplicates: int
+
+
+def keyword_matcher(topics: Iterable[Topic]) -> list[tuple[str, re.Pattern[str]]]:
+    """One whole-word, case-insensitive pattern per topic that has keywords."""
+    return [
+        (topic.slug, re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, topic.keywords))})(?!\w)", re.IGNORECASE))
+        for topic in topics
+        if topic.keywords
+    ]
+
+
+def merge(dumps: Iterable[Dump], config: SiteConfig) -> Merged:
+    """Group entries by identity; the result does not depend on the order of dumps."""
+    topics_of_dump = dump_topics(config)
+    groups: dict[str, list[tuple[str, Entry]]] = {}
+    count = 0
+    for dump in sorted(dumps, key=lambda d: d.name):
+        for entry in dump.entries:
+            groups.setdefault(normalize_title(entry.title), []).append((dump.name, entry))
+            count += 1
+    matchers = keyword_matcher(config.topics)
+    topic_order = {topic.slug: index for index, topic in enumerate(config.topics)}
+    papers = []
+    for identity in sorted(groups):
+        papers.append(_merge_group(identity, groups[identity], topics_of_dump, matchers, topic_order))
+    return Merged(papers=tuple(papers), entries=count, duplicates=count - len(papers))
+
+
+def _merge_group(
+    identity: str,
+    group: list[tuple[str, Entry]],
+    topics_of_dump: Mapping[str, tuple[str, ...]],
+    matchers: list[tuple[str, re.Pattern[str]]],
+    topic_order: Mapping[str, int],
+) -> Paper:
+    entries = [entry for _, entry in group]
+    first = entries[0]
+    abstract = max((e.abstract for e in entries), key=len)
+    sources = sorted({name for name, _ in group})
+    topics = {slug for name in sources for slug in topics_of_dump.get(name, ())}
+    topics |= {slug for slug, pattern in matchers if pattern.search(first.title) or pattern.search(abstract)}
+    upvotes = [e.upvotes for e in entries if e.upvotes is not None]
+    links: dict[str, None] = {}
+    for entry in entries:
+        links.update(dict.fromkeys(entry.links))
+    return Paper(
+        identity=identity,
+        title=first.title,
+        abstract=abstract,
+        authors=next((e.authors for e in entries if e.authors is not None), None),
+        date=next((e.date for e in entries if e.date is not None), None),
+        upvotes=max(upvotes) if upvotes else None,
+        links=tuple(links),
+        topics=tuple(sorted(topics, key=topic_order.__getitem__)),
+        sources=tuple(sources),
+    )
+
+
+def assign_slugs(
+    titles: Mapping[str, str], existing: Mapping[str, str], taken: Iterable[str] = ()
+) -> dict[str, str]:
+    """Give each paper (`titles`: identity → title) a slug that no other paper has.
+
+    A paper that already has a file keeps its slug (`existing`: identity → slug), so
+    slugs never change when papers are added. New papers get the slug of their title;
+    when that is taken, the title's hash is appended. New papers are handled in
+    identity order, so the outcome depends on the titles, not on input order.
+    """
+    slugs = dict(existing)
+    used = set(existing.values()) | set(taken)
+    for identity in sorted(titles.keys() - existing.keys()):
+        base = slug = slugify(titles[identity])
+        length = 6
+        while slug in used:
+            slug = f"{base}-{short_hash(identity, length)}"
+            length += 2
+        slugs[identity] = slug
+        used.add(slug)
+    return slugs
+

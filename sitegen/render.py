@@ -1,0 +1,140 @@
+"""Site → HTML pages through one Jinja environment.
+
+The environment autoescapes, fails on undefined names, and looks in the site's own
+`templates/` before the default theme, so a site overrides a template by giving a
+file of the same name. Markdown (abstracts, notes, topic introductions) is converted
+with raw HTML switched off and links limited to safe schemes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote_plus, urlsplit
+from xml.etree.ElementTree import Element
+
+import jinja2
+import markdown
+from markupsafe import Markup
+
+from .config import SiteConfig, display_path
+from .errors import SitegenError
+from .model import PaperPage, Site
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
+RECENT_PAPERS = 12
+EXCERPT_CHARS = 280
+SAFE_SCHEMES = ("http", "https", "mailto", "")
+
+
+class _SafeLinks(markdown.treeprocessors.Treeprocessor):
+    """Drop links with unsafe schemes; turn images into links (nothing loads from elsewhere)."""
+
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            if element.tag == "a" and not _is_safe(element.get("href", "")):
+                element.attrib.pop("href")
+            elif element.tag == "img":
+                source, alt = element.get("src", ""), element.get("alt", "") or "image"
+                element.tag, element.text = "a", alt
+                element.attrib.clear()
+                if _is_safe(source):
+                    element.set("href", source)
+
+
+def _is_safe(url: str) -> bool:
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in SAFE_SCHEMES and not url.strip().startswith("//")
+
+
+class _NoRawHtml(markdown.extensions.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the library's name)
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
+class Markdown:
+    """Markdown → HTML Markup; raw HTML in the source shows as text."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(extensions=[_NoRawHtml(), "fenced_code", "tables", "sane_lists"])
+
+    def __call__(self, text: str) -> Markup:
+        html = self._md.reset().convert(text)
+        return Markup(html)
+
+
+def long_date(value: dt.date | None) -> str:
+    return f"{value:%b} {value.day}, {value.year}" if value else ""
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a text, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def lookup_links(title: str) -> list[tuple[str, str]]:
+    """Where to look the paper up by its title."""
+    query = quote_plus(title)
+    return [
+        ("arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"),
+        ("Hugging Face", f"https://huggingface.co/papers?q={query}"),
+        ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={query}"),
+    ]
+
+
+def environment(config: SiteConfig) -> jinja2.Environment:
+    folders = [config.templates_dir, DEFAULT_THEME] if config.templates_dir != DEFAULT_THEME else [DEFAULT_THEME]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(markdown=Markdown(), long_date=long_date, excerpt=excerpt)
+    env.globals.update(lookup_links=lookup_links)
+    return env
+
+
+def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
+    """Yield (path in the output, HTML) for every page."""
+    env = environment(config)
+    try:
+        def page(template: str, path: str, root: str | None = None, **context: object) -> tuple[str, str]:
+            root = "../" * path.count("/") if root is None else root
+            html = env.get_template(template).render(site=site, root=root, path=path, **context)
+            return path, html
+
+        yield page("index.html", "index.html", recent=site.papers[:RECENT_PAPERS])
+        yield page("papers.html", "papers.html", years=_by_year(site.papers))
+        for paper in site.papers:
+            yield page("paper.html", paper.url, paper=paper)
+        for topic in site.topics:
+            yield page("topic.html", topic.url, topic=topic)
+        # GitHub Pages serves 404.html at any depth: only absolute links work there.
+        yield page("404.html", "404.html", root=site.base_url or "")
+    except jinja2.TemplateSyntaxError as error:
+        name = display_path(Path(error.filename)) if error.filename else error.name or "template"
+        raise SitegenError(f"template syntax error: {error.message}", name, error.lineno) from None
+    except jinja2.TemplateError as error:
+        raise SitegenError(f"template error: {error}", "templates") from None
+
+
+def _by_year(papers: tuple[PaperPage, ...]) -> list[tuple[str, list[PaperPage]]]:
+    groups: dict[str, list[PaperPage]] = {}
+    for paper in papers:  # already newest first, undated last
+        groups.setdefault(str(paper.year) if paper.year else "Undated", []).append(paper)
+    return list(groups.items())
+
+
+def asset_dirs(config: SiteConfig) -> list[Path]:
+    """The theme's assets, then the site's own, which win file by file."""
+    return list(dict.fromkeys([DEFAULT_THEME / "assets", config.templates_dir / "assets"]))

@@ -1,0 +1,214 @@
+"""content/*.md: read documents, refresh the machine's front-matter keys, save atomically.
+
+A document's front matter belongs to the machine only for a fixed set of keys; every
+other key and the whole body are the user's. Refreshing rewrites just the lines of
+the machine's keys, so the user's keys keep their exact bytes (comments, quoting,
+order), and the body is never touched. A file whose front matter cannot be read is
+never rewritten.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import display_path
+from .errors import Problem
+from .papers import Paper
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A Markdown file with YAML front matter; `text` is what belongs on disk."""
+
+    path: Path
+    meta: Mapping[str, Any]
+    body: str
+    text: str
+    on_disk: str | None  # the text as read; None for a file not yet written
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.on_disk
+
+
+@dataclass(frozen=True)
+class Loaded:
+    documents: tuple[Document, ...]
+    problems: tuple[Problem, ...]
+    unreadable: frozenset[str]  # slugs of files that exist but cannot be read
+
+
+def dump_yaml(values: Mapping[str, Any]) -> str:
+    """YAML text for the values, through the YAML library so any string round-trips."""
+    return yaml.dump(dict(values), Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def parse(path: Path, text: str) -> Document | Problem:
+    """Split a file into front matter values and body; a Problem if it cannot be read."""
+    name = display_path(path)
+    if not text.lstrip("\ufeff").startswith("---"):
+        return Document(path, {}, text, text, text)
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return Problem(name, 1, "front matter has no closing '---' line; the file is left as it is")
+    try:
+        meta = yaml.load(match.group(1), Loader=Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(error, "problem", None) or str(error)
+        return Problem(name, line, f"front matter is not valid YAML ({problem}); the file is left as it is")
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return Problem(name, 2, "front matter must be a mapping of keys to values; the file is left as it is")
+    return Document(path, meta, text[match.end():], text, text)
+
+
+def load(directory: Path) -> Loaded:
+    """Every *.md file of a directory, in name order."""
+    documents, problems, unreadable = [], [], set()
+    for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            result: Document | Problem = Problem(display_path(path), 0, f"cannot read the file: {error}")
+        else:
+            result = parse(path, text)
+        if isinstance(result, Problem):
+            problems.append(result)
+            unreadable.add(path.stem)
+        else:
+            documents.append(result)
+    return Loaded(tuple(documents), tuple(problems), frozenset(unreadable))
+
+
+def refresh(document: Document | None, path: Path, fresh: Mapping[str, Any]) -> Document:
+    """The document with the machine's keys set to `fresh`; the same object if nothing changes."""
+    if document is None:
+        return Document(path, dict(fresh), "", f"---\n{dump_yaml(fresh)}---\n", None)
+    if all(key in document.meta and _same(document.meta[key], value) for key, value in fresh.items()):
+        return document
+    front_matter = FRONT_MATTER.match(document.text)
+    head = front_matter.group(1) if front_matter else ""
+    new_head = _splice(head, fresh)
+    text = f"---\n{new_head}---\n{document.body}"
+    if front_matter:
+        start, end = front_matter.span(1)
+        text = document.text[:start] + new_head + document.text[end:]
+    return replace(document, meta={**document.meta, **fresh}, text=text)
+
+
+def _same(old: Any, new: Any) -> bool:
+    return type(old) is type(new) and old == new
+
+
+def _splice(head: str, fresh: Mapping[str, Any]) -> str:
+    """Replace the lines of the keys in `fresh` inside front matter text; keep all others."""
+    lines = head.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    root = yaml.compose(head, Loader=yaml.SafeLoader)
+    spans = _key_spans(root, lines) if root is not None else []
+    if spans is None:  # a layout the splice cannot follow: write the values afresh
+        values = {**(yaml.load(head, Loader=Loader) or {}), **fresh}
+        return dump_yaml(values)
+    out: list[str] = []
+    done: set[str] = set()
+    position = 0
+    for key, start, end in spans:
+        if key not in fresh:
+            continue
+        out += lines[position:start]
+        if key not in done:
+            out.append(dump_yaml({key: fresh[key]}))
+            done.add(key)
+        position = end
+    out += lines[position:]
+    missing = {key: value for key, value in fresh.items() if key not in done}
+    if missing:
+        out.append(dump_yaml(missing))
+    return "".join(out)
+
+
+def _key_spans(root: yaml.Node, lines: list[str]) -> list[tuple[str, int, int]] | None:
+    """(key, first line, line after the value) for each top-level key, or None.
+
+    Comment and blank lines after a value are left out of its span: they are the user's.
+    """
+    if not isinstance(root, yaml.MappingNode) or root.flow_style:
+        return None
+    spans = []
+    for key, value in root.value:
+        if not isinstance(key, yaml.ScalarNode) or key.start_mark.column != 0:
+            return None
+        start = key.start_mark.line
+        end = max(value.end_mark.line + (1 if value.end_mark.column else 0), start + 1)
+        block_scalar = isinstance(value, yaml.ScalarNode) and value.style in ("|", ">")
+        while not block_scalar and end > start + 1 and lines[end - 1].strip()[:1] in ("", "#"):
+            end -= 1
+        spans.append((key.value, start, end))
+    for (_, _, end), (_, start, _) in zip(spans, spans[1:], strict=False):
+        if end > start:
+            return None
+    return spans
+
+
+def save(documents: Iterable[Document]) -> int:
+    """Write every changed document atomically; returns how many were written."""
+    written = 0
+    for document in documents:
+        if document.changed:
+            write_atomic(document.path, document.text)
+            written += 1
+    return written
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same directory, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def paper_front_matter(paper: Paper, slug: str) -> dict[str, Any]:
+    """The machine's keys of a paper file, in the order they are written."""
+    return {
+        "title": paper.title,
+        "slug": slug,
+        "date": paper.date,
+        "authors": paper.authors,
+        "upvotes": paper.upvotes,
+        "links": list(paper.links),
+        "topics": list(paper.topics),
+        "sources": list(paper.sources),
+        "abstract": paper.abstract,
+    }
+
+
+def topic_front_matter(title: str, slug: str, description: str, papers: Iterable[str]) -> dict[str, Any]:
+    """The machine's keys of a topic file."""
+    return {"title": title, "slug": slug, "description": description, "papers": list(papers)}

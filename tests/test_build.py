@@ -1,0 +1,97 @@
+"""The whole sample reading list, built end to end."""
+
+from __future__ import annotations
+
+import filecmp
+import re
+from pathlib import Path
+
+import yaml
+from conftest import Site, copy_sample
+from linkcheck import check_links, internal_links
+from markupsafe import escape
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def test_every_sample_paper_has_a_page(sample: Site):
+    sources = sorted(p.stem for p in (sample.root / "content" / "papers").glob("*.md"))
+    pages = sorted(p.stem for p in (sample.out / "papers").glob("*.html"))
+    assert len(sources) == 346
+    assert pages == sources
+    for slug in sources[:20]:
+        title = front_matter(sample.paper_file(slug))["title"]
+        html = (sample.out / "papers" / f"{slug}.html").read_text()
+        assert f"<h1>{escape(title)}</h1>" in html
+
+
+def test_each_topic_page_lists_exactly_its_papers(sample: Site):
+    config = yaml.safe_load(sample.config.read_text())
+    papers = {p.stem: front_matter(p) for p in (sample.root / "content" / "papers").glob("*.md")}
+    for topic in config["topics"]:
+        slug = topic["slug"]
+        expected = {s for s, meta in papers.items() if slug in meta["topics"]}
+        if topic.get("dumps"):
+            assert expected == {s for s, meta in papers.items() if set(topic["dumps"]) & set(meta["sources"])}
+        listed = [
+            link.removeprefix("../papers/").removesuffix(".html")
+            for link in internal_links(sample.out / "topics" / f"{slug}.html")
+            if link.startswith("../papers/")
+        ]
+        assert sorted(listed) == sorted(expected) and len(listed) == len(expected), slug
+        assert listed == front_matter(sample.root / "content" / "topics" / f"{slug}.md")["papers"]
+        dates = [papers[s]["date"] for s in listed if papers[s]["date"]]
+        assert dates == sorted(dates, reverse=True), f"{slug} is not newest first"
+
+
+def test_keyword_topic_takes_papers_from_every_dump(sample: Site):
+    diffusion = front_matter(sample.root / "content" / "topics" / "diffusion.md")["papers"]
+    sources = {s for slug in diffusion for s in front_matter(sample.paper_file(slug))["sources"]}
+    assert len(diffusion) > 10 and len(sources) >= 3
+    for slug in diffusion:
+        meta = front_matter(sample.paper_file(slug))
+        assert re.search(r"\bdiffusion\b", meta["title"] + " " + meta["abstract"], re.IGNORECASE)
+
+
+def test_no_broken_root_relative_or_directory_links(sample: Site):
+    assert check_links(sample.out) == []
+    pages = list(sample.out.rglob("*.html"))
+    assert len(pages) == 346 + 6 + 3  # papers, topics, index/papers/404
+
+
+def test_home_page_shows_topics_with_counts_and_recent_papers(sample: Site):
+    html = (sample.out / "index.html").read_text()
+    assert "Data filtering and pruning" in html and "69 papers" in html
+    assert html.count('class="paper-item"') == 12
+
+
+def test_all_papers_page_groups_by_year(sample: Site):
+    html = (sample.out / "papers.html").read_text()
+    years = re.findall(r'<h2 id="y-(\w+)">', html)
+    numeric = [int(y) for y in years if y.isdigit()]
+    assert numeric == sorted(numeric, reverse=True) and years[-1] == "Undated"
+    assert html.count('class="paper-item"') == 346
+
+
+def test_site_is_ready_for_github_pages(sample: Site):
+    assert (sample.out / ".nojekyll").exists()
+    assert (sample.out / "404.html").exists()
+    assert len(list((sample.out / "assets").glob("*.css"))) == 1
+
+
+def test_second_build_is_byte_identical(sample: Site, tmp_path: Path):
+    again = copy_sample(tmp_path / "again")
+    again.build()
+    again.build()  # a rebuild over existing content files
+    comparison = filecmp.dircmp(sample.out, again.out)
+    assert_same_tree(comparison)
+
+
+def assert_same_tree(comparison: filecmp.dircmp) -> None:
+    assert not comparison.left_only and not comparison.right_only, (comparison.left_only, comparison.right_only)
+    _, mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right, comparison.common_files, shallow=False)
+    assert not mismatch and not errors, mismatch
+    for sub in comparison.subdirs.values():
+        assert_same_tree(sub)

@@ -1,0 +1,198 @@
+"""The Markdown layer: machine keys refreshed, the user's keys and notes kept byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+from conftest import Site
+
+CONFIG = """title: Test list
+topics:
+  - title: Alpha
+    dumps: [alpha.txt]
+  - title: Beta
+    dumps: [beta.txt]
+  - title: Gamma rays
+    slug: gamma
+    keywords: [gamma, "x-ray"]
+"""
+
+LONG = "This abstract is long enough to be an abstract and nothing else. " * 6
+
+
+def paper(title: str, abstract: str = LONG, meta: str = "") -> str:
+    return f"{title}\n\n{abstract}\n\n{meta}\n"
+
+
+def meta_of(path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+@pytest.fixture
+def listing(site: Site) -> Site:
+    site.write_config(CONFIG)
+    site.dump("alpha.txt", paper("Shared Paper", meta="  • 3 authors\n·\nMay 4, 2022 7") + paper("Alpha Only"))
+    site.dump("beta.txt", paper("Shared paper.") + paper("Beta about X-Ray vision"))
+    site.build()
+    return site
+
+
+def test_front_matter_has_exactly_the_machine_keys_and_an_empty_body(listing: Site):
+    text = listing.paper_file("shared-paper").read_text()
+    assert text.endswith("---\n") and text.count("---\n") == 2
+    assert list(meta_of(listing.paper_file("shared-paper"))) == [
+        "title", "slug", "date", "authors", "upvotes", "links", "topics", "sources", "abstract",
+    ]
+
+
+def test_same_paper_in_two_dumps_is_one_file_with_both_topics(listing: Site):
+    papers = sorted(p.name for p in (listing.root / "content" / "papers").glob("*.md"))
+    assert papers == ["alpha-only.md", "beta-about-x-ray-vision.md", "shared-paper.md"]
+    meta = meta_of(listing.paper_file("shared-paper"))
+    assert meta["topics"] == ["alpha", "beta"]
+    assert meta["sources"] == ["alpha.txt", "beta.txt"]
+    assert (meta["date"], meta["authors"], meta["upvotes"]) == (dt.date(2022, 5, 4), 3, 7)
+    assert meta_of(listing.paper_file("beta-about-x-ray-vision"))["topics"] == ["beta", "gamma"]
+
+
+HOSTILE = [
+    'He said "hi": it\'s a test --- really',
+    "---",
+    "...",
+    "null",
+    "- not a list",
+    "# not a comment",
+    "key: value",
+    "2022-01-01",
+    "yes",
+    "{{ config }} {% if x %}",
+    "<script>alert(1)</script> & <b>bold</b>",
+    "*stars* and [a link](javascript:alert(1))",
+    "Emoji 🧠 and math 𝐱 and ﬁ ligature",
+    "\u202eright-to-left override",
+    "trailing backslash \\",
+    "'single' \"double\" `back`",
+]
+
+
+@pytest.mark.parametrize("title", HOSTILE)
+def test_hostile_titles_round_trip_through_yaml_and_are_escaped_in_html(site: Site, title: str):
+    site.write_config("title: T\ntopics:\n  - title: All\n    dumps: [d.txt]\n")
+    site.dump("d.txt", paper(title, abstract=f"Abstract with {title} inside. <i>raw</i>"))
+    site.build()
+    (path,) = (site.root / "content" / "papers").glob("*.md")
+    meta = meta_of(path)
+    assert meta["title"] == title
+    html = (site.out / "papers" / f"{path.stem}.html").read_text()
+    assert "<script>alert" not in html and "<b>bold" not in html and "<i>raw" not in html
+    assert "&lt;i&gt;raw&lt;/i&gt;" in html  # raw HTML in an abstract shows as text
+    assert 'href="javascript' not in html
+
+
+NOTES = "My notes with **bold**, a <tag>, trailing spaces   \n\n---\nnot front matter\n\n\n"
+USER_KEYS = "# my own comment\nstatus: read   # finished it\nrating: 4\ntags: [ml, 'data']\n"
+
+
+def annotate(path) -> str:
+    """Add user keys in the middle of the front matter and notes in the body, as a user would."""
+    text = path.read_text()
+    text = text.replace("upvotes:", USER_KEYS + "upvotes:", 1) + NOTES
+    path.write_bytes(text.encode())
+    return text
+
+
+def test_user_keys_and_notes_survive_a_rebuild_byte_for_byte(listing: Site):
+    path = listing.paper_file("shared-paper")
+    annotated = annotate(path)
+    listing.build()
+    assert path.read_text() == annotated
+    html = (listing.out / "papers" / "shared-paper.html").read_text()
+    assert "<strong>bold</strong>" in html and "&lt;tag&gt;" in html
+    assert ">read<" in html and "Rating: 4" in html and "#ml" in html
+
+
+def test_changed_abstract_and_date_refresh_only_the_machine_keys(listing: Site):
+    path = listing.paper_file("shared-paper")
+    annotated = annotate(path)
+    listing.dump("alpha.txt", paper("Shared Paper", abstract="A new abstract. " * 30, meta="·\nJun 1, 2023"))
+    listing.build()
+    text = path.read_text()
+    assert USER_KEYS in text and text.endswith("---\n" + NOTES)
+    meta = meta_of(path)
+    assert meta["abstract"].startswith("A new abstract.") and meta["date"] == dt.date(2023, 6, 1)
+    assert (meta["status"], meta["rating"], meta["tags"]) == ("read", 4, ["ml", "data"])
+    assert text != annotated
+
+
+def test_vanished_paper_keeps_its_file_and_page(listing: Site):
+    path = listing.paper_file("alpha-only")
+    annotate(path)
+    before = path.read_bytes()
+    listing.dump("alpha.txt", paper("Shared Paper", meta="  • 3 authors\n·\nMay 4, 2022 7"))
+    listing.build()
+    assert path.read_bytes() == before
+    assert (listing.out / "papers" / "alpha-only.html").exists()
+
+
+def test_slugs_stay_the_same_when_colliding_papers_are_added(listing: Site):
+    before = {p.name: p.read_bytes() for p in (listing.root / "content" / "papers").glob("*.md")}
+    # "Shared Paper!" has a new identity but the same slug as "Shared Paper", and sorts first.
+    listing.dump("beta.txt", paper("Shared paper.") + paper("Beta about X-Ray vision") + paper("Shared Paper!"))
+    listing.dump("gamma.txt", paper("A Gamma Paper"))
+    listing.build()
+    after = {p.name: p.read_bytes() for p in (listing.root / "content" / "papers").glob("*.md")}
+    assert {name: after[name] for name in before} == before
+    new = sorted(set(after) - set(before))
+    assert len(new) == 2 and "a-gamma-paper.md" in new
+    (collided,) = [name for name in new if name != "a-gamma-paper.md"]
+    assert collided.startswith("shared-paper-")
+    assert meta_of(listing.paper_file(collided.removesuffix(".md")))["title"] == "Shared Paper!"
+
+
+def test_collisions_are_resolved_from_titles_not_input_order(tmp_path):
+    def slugs(order: list[str]) -> dict[str, str]:
+        site = Site(tmp_path / "-".join(str(len(t)) for t in order))
+        site.write_config("title: T\n")
+        for index, title in enumerate(order):
+            site.dump(f"{index}.txt", paper(title))
+        site.build()
+        return {meta_of(p)["title"]: p.stem for p in (site.root / "content" / "papers").glob("*.md")}
+
+    titles = ["Go Wider!", "Go wider?", "Go Wider: Part 2"]
+    assert slugs(titles) == slugs(list(reversed(titles)))
+
+
+def test_topic_introduction_is_kept_and_shown(listing: Site):
+    path = listing.root / "content" / "topics" / "alpha.md"
+    assert meta_of(path)["papers"] == ["shared-paper", "alpha-only"]
+    path.write_text(path.read_text() + "Why I collect *these* papers.\n")
+    before = path.read_bytes()
+    listing.build()
+    assert path.read_bytes() == before
+    assert "Why I collect <em>these</em> papers." in (listing.out / "topics" / "alpha.html").read_text()
+
+
+def test_hand_written_paper_is_published(listing: Site):
+    path = listing.paper_file("my-own-find")
+    path.write_text("---\ntitle: My own find\ndate: 2024-02-03\ntopics: [beta]\n---\nRead this *soon*.\n")
+    before = path.read_bytes()
+    listing.build()
+    assert path.read_bytes() == before
+    html = (listing.out / "papers" / "my-own-find.html").read_text()
+    assert "My own find" in html and "<em>soon</em>" in html
+    assert "my-own-find.html" in (listing.out / "topics" / "beta.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["---\ntitle: [unclosed\n---\nnotes\n", "---\ntitle: no closing line\nnotes\n", "---\n- a list\n---\n"],
+)
+def test_broken_front_matter_is_reported_and_never_rewritten(listing: Site, broken: str):
+    path = listing.paper_file("shared-paper")
+    path.write_text(broken)
+    summary = listing.build()
+    assert path.read_text() == broken
+    assert any(p.path.endswith("shared-paper.md") for p in summary.problems)
+    assert not list((listing.root / "content" / "papers").glob("shared-paper-*.md"))  # no second copy

@@ -1,0 +1,184 @@
+"""The dump parser: real sample dumps in each format, and every hazard of pasted text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from sitegen.dumps import find_links, parse_dump
+
+DUMPS = Path(__file__).resolve().parent.parent / "content" / "dumps"
+
+
+def parse_sample(name: str):
+    return parse_dump((DUMPS / name).read_bytes(), name)
+
+
+def by_title(dump, title: str):
+    matches = [entry for entry in dump.entries if entry.title == title]
+    assert len(matches) == 1, f"{title!r} found {len(matches)} times"
+    return matches[0]
+
+
+def test_format_a_reads_authors_dates_and_upvotes():
+    dump = parse_sample("pretrained-models.txt")
+    assert len(dump.entries) == 88
+    cafa = by_title(dump, "CAFA: Class-Aware Feature Alignment for Test-Time Adaptation")
+    assert (cafa.authors, cafa.date, cafa.upvotes) == (6, dt.date(2022, 5, 31), None)
+    assert cafa.abstract.startswith("Despite recent advancements in deep learning")
+    assert cafa.abstract.endswith("consistently outperforms existing baselines.")
+    backbones = by_title(
+        dump, "Battle of the Backbones: A Large-Scale Comparison of Pretrained Models across Computer Vision Tasks"
+    )
+    assert (backbones.authors, backbones.date, backbones.upvotes) == (13, dt.date(2023, 10, 30), 1)
+
+
+def test_format_a_dates_without_year_take_the_inferred_capture_year():
+    dump = parse_sample("network-architectures.txt")
+    assert dump.capture_year == 2025  # the latest explicit year in the dump is 2024
+    assert dump.has_yearless_dates
+    skip = by_title(dump, "Skip a Layer or Loop it? Test-Time Depth Adaptation of Pretrained LLMs")
+    assert (skip.authors, skip.date, skip.upvotes) == (3, dt.date(2025, 7, 10), 14)
+
+
+def test_format_a_links_come_from_the_abstract():
+    dump = parse_sample("classification.txt")
+    ulip2 = by_title(dump, "ULIP-2: Towards Scalable Multimodal Pre-training For 3D Understanding")
+    assert ulip2.links == ("https://github.com/salesforce/ULIP",)  # the abstract has "...ULIP."
+    assert (ulip2.authors, ulip2.date) == (10, dt.date(2023, 5, 14))
+
+
+def test_format_b_title_glued_to_header_and_no_blank_lines():
+    dump = parse_sample("self-supervised-pretraining.txt")
+    assert len(dump.entries) == 119
+    first = dump.entries[0]
+    assert first.title == "A Large-Scale Analysis on Contextual Self-Supervised Video Representation Learning"
+    assert first.abstract.startswith("Self-supervised learning has emerged")
+    assert all(entry.date is None and entry.authors is None for entry in dump.entries)
+    assert not dump.problems
+
+
+def test_format_c_title_abstract_pairs():
+    dump = parse_sample("data-filtering.txt")
+    assert len(dump.entries) == 69
+    assert dump.entries[0].title == "Data Filtering Networks"
+    assert dump.entries[1].title == "CNN Filter DB: An Empirical Investigation of Trained Convolutional Filters"
+    assert dump.entries[1].links == ("https://github.com/paulgavrikov/cnn-filter-db",)
+    assert not dump.problems
+
+
+def test_every_sample_entry_has_a_short_title_and_a_long_abstract():
+    for path in sorted(DUMPS.glob("*.txt")):
+        dump = parse_dump(path.read_bytes(), path.name)
+        assert not dump.problems, dump.problems
+        for entry in dump.entries:
+            assert 0 < len(entry.title) < 200 and len(entry.abstract) > 300, entry.title
+
+
+HAZARDS = (
+    "\ufeffnew\r\n\r\nGet trending papers in your email inbox!\r\n\r\nSubscribe\r\n\r\nDaily Papers\r\n\r\n"
+    "byAK and the research community\r\n\r\nNov 13\r\n\r\n"
+    "A\u00a0Title\twith   odd\u2009spaces\r\n\r\n\r\n\r\n"
+    "We propose X.\u00a0Code: https://github.com/a/b.\r\n\r\n"
+    "  \u2022 6 authors\r\n\u00b7\r\nOct 30, 2023 1\r\n\r\n"
+    "Second Paper\r\n\r\nIts abstract (see https://example.org/p_(x)).\r\n\r\n"
+    "\t\u2022 1 author\r\n\u00b7\r\nMay 21 2\r\n"
+)
+
+
+def test_crlf_bom_nbsp_tabs_and_blank_runs():
+    dump = parse_dump(HAZARDS.encode(), "h.txt")
+    first, second = dump.entries
+    assert first.title == "A Title with odd spaces"
+    assert first.abstract == "We propose X. Code: https://github.com/a/b."
+    assert (first.authors, first.date, first.upvotes) == (6, dt.date(2023, 10, 30), 1)
+    assert first.links == ("https://github.com/a/b",)
+    assert second.title == "Second Paper"
+    assert second.links == ("https://example.org/p_(x)",)
+    # "May 21 2": no year, so the capture year (latest explicit 2023, plus one); 2 upvotes.
+    assert (second.authors, second.date, second.upvotes) == (1, dt.date(2024, 5, 21), 2)
+    assert not dump.problems
+
+
+def test_old_mac_line_endings():
+    dump = parse_dump(b"One\rFirst abstract.\r\rTwo\rSecond abstract.\r", "cr.txt")
+    assert [(e.title, e.abstract) for e in dump.entries] == [
+        ("One", "First abstract."),
+        ("Two", "Second abstract."),
+    ]
+
+
+def test_page_pasted_twice_gives_each_entry_twice_for_the_merge_to_join():
+    page = "new\n\nDaily Papers\n\nNov 13\n\nT1\n\nA1\n\nT2\n\nA2\n\n  • 3 authors\n·\nOct 31, 2023\n"
+    dump = parse_dump(page + page, "twice.txt")
+    assert [e.title for e in dump.entries] == ["T1", "T2", "T1", "T2"]
+    assert dump.entries[3].date == dt.date(2023, 10, 31)
+    assert dump.entries[2].date is None  # the header line closed the paper: "Nov 13" is the page's date
+
+
+def test_bytes_that_are_not_utf8_are_replaced_and_reported_with_their_line():
+    dump = parse_dump("Title one\n\nabstract\n\nCaf\xe9 paper\n\nabstract \xe9\n".encode("latin-1"), "l1.txt")
+    assert [e.title for e in dump.entries] == ["Title one", "Caf\ufffd paper"]
+    assert [(p.path, p.line) for p in dump.problems] == [("l1.txt", 5), ("l1.txt", 7)]
+    assert all("UTF-8" in p.message for p in dump.problems)
+
+
+def test_utf16_with_bom_is_read():
+    dump = parse_dump("Títle\n\nAbstract.\n".encode("utf-16"), "u16.txt")
+    assert [(e.title, e.abstract) for e in dump.entries] == [("Títle", "Abstract.")]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n\r\n", "\ufeff", "new\n\nSubscribe\n\nDaily Papers\n\nNov 13\n"])
+def test_empty_or_header_only_dump_gives_no_papers_and_a_warning(text: str):
+    dump = parse_dump(text.encode(), "empty.txt")
+    assert dump.entries == ()
+    assert [p.message for p in dump.problems] == ["no papers found (empty or header-only dump)"]
+
+
+def test_paper_without_abstract_is_kept_and_reported():
+    long_abstract = "word " * 100
+    text = f"T1\n\n{long_abstract}\n\nT2\n\nT3\n\n{long_abstract}\n"
+    dump = parse_dump(text, "gap.txt")
+    assert [(e.title, bool(e.abstract)) for e in dump.entries] == [("T1", True), ("T2", False), ("T3", True)]
+    assert [(p.line, p.message) for p in dump.problems] == [(5, "paper has no abstract")]
+
+
+def test_abstract_without_title_is_skipped_and_reported():
+    long_abstract = "word " * 100
+    dump = parse_dump(f"T1\n\nabstract one\n\n·\nMay 1, 2022\n\n{long_abstract}\n\nT2\n\nabstract two\n", "x.txt")
+    assert [e.title for e in dump.entries] == ["T1", "T2"]
+    assert [(p.line, p.message) for p in dump.problems] == [(8, "text without a title skipped")]
+
+
+def test_impossible_date_leaves_the_paper_undated_with_a_warning():
+    dump = parse_dump("T\n\nA\n\n·\nFeb 30, 2023\n", "d.txt")
+    assert dump.entries[0].date is None
+    assert dump.problems[0].line == 6
+
+
+def test_captured_year_from_config_wins_and_build_year_is_last_resort():
+    text = "T\n\nA\n\n·\nMar 3\n\nU\n\nB\n\n·\nJan 2, 2019\n"
+    assert parse_dump(text, "c.txt", captured_year=2022).entries[0].date == dt.date(2022, 3, 3)
+    assert parse_dump(text, "c.txt").entries[0].date == dt.date(2020, 3, 3)
+    only_yearless = parse_dump("T\n\nA\n\n·\nMar 3\n", "c.txt", build_year=2031)
+    assert only_yearless.entries[0].date == dt.date(2031, 3, 3)
+    assert "build" in only_yearless.capture_year_reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\x00\x01\x02", "·\n•\n· 3 authors\nOct 99, 2020 1", "\ud800 lone surrogate", "x" * 100_000, "Subscribe" * 50],
+)
+def test_never_raises_and_every_title_is_non_empty(text: str):
+    dump = parse_dump(text, "junk.txt")
+    assert all(entry.title.strip() for entry in dump.entries)
+
+
+def test_links_keep_balanced_parentheses_and_drop_trailing_punctuation():
+    text = "See https://a.org/x, (https://b.org/y) and https://c.org/w_(z). Also http://d.org/."
+    assert find_links(text) == ("https://a.org/x", "https://b.org/y", "https://c.org/w_(z)", "http://d.org/")
+    assert find_links("javascript:alert(1) ftp://x.org https:// https://a.org/x https://a.org/x") == (
+        "https://a.org/x",
+    )

@@ -1,0 +1,70 @@
+"""Rendering and publishing: template overrides, clear template errors, a failed build changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Site
+
+from sitegen.errors import SitegenError
+
+ABSTRACT = "An abstract that is long enough. " * 12
+
+
+@pytest.fixture
+def small(site: Site) -> Site:
+    site.write_config("title: Small <list>\ndescription: Mine & yours\ntopics:\n  - title: All\n    dumps: [d.txt]\n")
+    site.dump("d.txt", f"First Paper\n\n{ABSTRACT}\n\nSecond Paper\n\n{ABSTRACT}\n")
+    return site
+
+
+def test_site_title_is_escaped_everywhere(small: Site):
+    small.build()
+    for page in small.out.rglob("*.html"):
+        html = page.read_text()
+        assert "Small <list>" not in html and "Small &lt;list&gt;" in html, page
+
+
+def test_a_site_template_overrides_the_default_theme(small: Site):
+    (small.root / "templates" / "assets").mkdir(parents=True)
+    (small.root / "templates" / "paper.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p class="mine">{{ paper.title }}</p>{% endblock %}'
+    )
+    (small.root / "templates" / "assets" / "extra.css").write_text("p { color: red }")
+    small.build()
+    html = (small.out / "papers" / "first-paper.html").read_text()
+    assert '<p class="mine">First Paper</p>' in html
+    assert 'href="../assets/style.css"' in html  # base.html still comes from the default theme
+    assert (small.out / "assets" / "extra.css").exists() and (small.out / "assets" / "style.css").exists()
+
+
+def test_template_syntax_error_names_file_and_line_and_keeps_the_previous_site(small: Site):
+    small.build()
+    before = {p: p.read_bytes() for p in small.out.rglob("*") if p.is_file()}
+    (small.root / "templates").mkdir()
+    (small.root / "templates" / "topic.html").write_text("line one\n{% for x in %}\n")
+    result = small.cli("build")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: templates/topic.html:2: template syntax error")
+    assert "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in small.out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in small.root.iterdir()) == ["_site", "content", "site.yaml", "templates"]
+
+
+def test_output_that_sitegen_did_not_write_is_never_replaced(small: Site):
+    small.out.mkdir()
+    (small.out / "precious.txt").write_text("keep me")
+    with pytest.raises(SitegenError, match="not empty and was not written by sitegen"):
+        small.build()
+    assert (small.out / "precious.txt").read_text() == "keep me"
+    result = small.cli("build", "--out", ".")
+    assert result.returncode == 1 and "replace the site's own folder" in result.stderr
+
+
+def test_pages_use_only_relative_links_and_404_uses_base_url(small: Site):
+    small.write_config(small.config.read_text() + "base_url: https://me.github.io/list\n")
+    small.build()
+    paper = (small.out / "papers" / "first-paper.html").read_text()
+    assert 'href="../index.html"' in paper and 'href="../assets/style.css"' in paper
+    assert '<link rel="canonical" href="https://me.github.io/list/papers/first-paper.html">' in paper
+    not_found = (small.out / "404.html").read_text()
+    assert 'href="https://me.github.io/list/assets/style.css"' in not_found
