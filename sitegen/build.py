@@ -25,7 +25,7 @@ class Summary:
     duplicates: int
     new: int
     updated: int
-    files: int
+    pages: int
     notes: tuple[str, ...]
     problems: tuple[Problem, ...]
     seconds: float
@@ -35,7 +35,7 @@ class Summary:
             f"built {display_path(out)}/ from {plural(self.dumps, 'dump')}: "
             f"{plural(self.entries, 'entry', 'entries')}, "
             f"{plural(self.papers, 'paper')} ({self.duplicates} duplicates merged); "
-            f"paper files {self.new} new, {self.updated} updated; {self.files} files written; "
+            f"paper files {self.new} new, {self.updated} updated; {plural(self.pages, 'page')} written; "
             f"{plural(len(self.problems), 'warning')}; {self.seconds:.2f} s"
         )
 
@@ -54,7 +54,7 @@ def build(config_path: Path, out: Path) -> Summary:
     topics = store.load(config.topics_dir)
     site = build_site(config, papers, topics.documents)
     store.save(refresh_topics(config, site, topics))
-    files = publish(render_site(site, config), asset_dirs(config), out, protected=config.root)
+    pages = publish(render_site(site, config), asset_dirs(config), out, protected=config.root)
     return Summary(
         dumps=len(dumps),
         entries=merged.entries,
@@ -62,7 +62,7 @@ def build(config_path: Path, out: Path) -> Summary:
         duplicates=merged.duplicates,
         new=new,
         updated=updated,
-        files=files,
+        pages=pages,
         notes=capture_notes(config, dumps),
         problems=tuple(sorted(
             [p for dump in dumps for p in dump.problems] + content_problems

@@ -143,7 +143,7 @@ def find_links(text: str) -> tuple[str, ...]:
     """The http(s) URLs in text, in order, without trailing punctuation or repeats."""
     links: list[str] = []
     for match in URL.finditer(text):
-        url = _strip_trailing(match.group())
+        url = strip_trailing_punctuation(match.group())
         try:
             host = urlsplit(url).hostname
         except ValueError:
@@ -153,7 +153,8 @@ def find_links(text: str) -> tuple[str, ...]:
     return tuple(links)
 
 
-def _strip_trailing(url: str) -> str:
+def strip_trailing_punctuation(url: str) -> str:
+    """Drop sentence punctuation after a URL; keep a closing bracket that the URL opened."""
     while url and url[-1] in ".,;:!?'\")]}*":
         last = url[-1]
         if last in CLOSERS and url.count(CLOSERS[last]) >= url.count(last):

@@ -18,7 +18,7 @@ MARKER = ".nojekyll"  # every site sitegen writes has it (GitHub Pages needs it 
 
 
 def publish(pages: Iterable[tuple[str, str]], asset_dirs: Iterable[Path], out: Path, protected: Path) -> int:
-    """Write pages and assets to `out`; returns the number of files in it.
+    """Write pages and assets to `out`; returns the number of pages.
 
     `protected` is the site's own directory: an output there or above it is refused,
     as is a non-empty directory that sitegen did not write.
@@ -32,20 +32,21 @@ def publish(pages: Iterable[tuple[str, str]], asset_dirs: Iterable[Path], out: P
         raise SitegenError(f"cannot write the output: {error.strerror}", display_path(out)) from None
     try:
         staging.chmod(0o755)
+        count = 0
         for relative, html in pages:
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
+            count += 1
         for folder in asset_dirs:
             if folder.is_dir():
                 shutil.copytree(folder, staging / "assets", dirs_exist_ok=True)
         (staging / MARKER).write_bytes(b"")
-        files = sum(1 for path in staging.rglob("*") if path.is_file())
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return files
+    return count
 
 
 def _check_output(out: Path, protected: Path) -> None:

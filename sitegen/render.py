@@ -9,6 +9,7 @@ with raw HTML switched off and links limited to safe schemes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
@@ -19,6 +20,7 @@ import markdown
 from markupsafe import Markup
 
 from .config import SiteConfig, display_path
+from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .model import PaperPage, Site
 
@@ -33,14 +35,18 @@ class _SafeLinks(markdown.treeprocessors.Treeprocessor):
 
     def run(self, root: Element) -> None:
         for element in root.iter():
-            if element.tag == "a" and not _is_safe(element.get("href", "")):
-                element.attrib.pop("href")
-            elif element.tag == "img":
+            if element.tag == "img":
                 source, alt = element.get("src", ""), element.get("alt", "") or "image"
                 element.tag, element.text = "a", alt
                 element.attrib.clear()
-                if _is_safe(source):
-                    element.set("href", source)
+                element.set("href", source)
+            href = element.get("href") if element.tag == "a" else None
+            if href is None:
+                continue
+            if not _is_safe(href):
+                element.attrib.pop("href")
+            elif urlsplit(href).scheme:
+                element.set("rel", "noopener")
 
 
 def _is_safe(url: str) -> bool:
@@ -51,10 +57,21 @@ def _is_safe(url: str) -> bool:
     return scheme in SAFE_SCHEMES and not url.strip().startswith("//")
 
 
+class _BareUrls(markdown.inlinepatterns.InlineProcessor):
+    """Make the plain http(s) URLs of abstracts and notes clickable."""
+
+    def handleMatch(self, match: re.Match[str], data: str) -> tuple[Element, int, int]:  # noqa: N802
+        url = strip_trailing_punctuation(match.group(0))
+        link = Element("a", href=url)
+        link.text = url
+        return link, match.start(0), match.start(0) + len(url)
+
+
 class _NoRawHtml(markdown.extensions.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the library's name)
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(_BareUrls(f"(?i){URL.pattern}", md), "bare_urls", 5)
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import Site
 
@@ -68,3 +70,19 @@ def test_pages_use_only_relative_links_and_404_uses_base_url(small: Site):
     assert '<link rel="canonical" href="https://me.github.io/list/papers/first-paper.html">' in paper
     not_found = (small.out / "404.html").read_text()
     assert 'href="https://me.github.io/list/assets/style.css"' in not_found
+
+
+def test_markdown_links_are_safe_and_nothing_loads_from_another_host(small: Site):
+    small.build()
+    path = small.paper_file("first-paper")
+    path.write_text(
+        path.read_text()
+        + "[bad](javascript:alert(1)) ![pic](https://tracker.example/p.png) see https://github.com/me/code.\n"
+        + '<img src="x" onerror="alert(1)">\n'
+    )
+    small.build()
+    html = (small.out / "papers" / "first-paper.html").read_text()
+    assert "javascript:" not in html and "<img" not in html and not re.search(r"<[^>]*onerror", html)
+    assert '&lt;img src="x" onerror="alert(1)"&gt;' in html  # shown as text
+    assert '<a href="https://tracker.example/p.png" rel="noopener">pic</a>' in html
+    assert '<a href="https://github.com/me/code" rel="noopener">https://github.com/me/code</a>.' in html
