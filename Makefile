@@ -10,8 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: build test lint clean browser
 
+# BASE_URL (optional): the published address, e.g. set by the GitHub Pages workflow.
 build: $(VENV)/.installed
-	$(BIN)/python -m sitegen build
+	$(BIN)/python -m sitegen build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .

@@ -9,12 +9,21 @@ from pathlib import Path
 
 from . import __version__
 from .build import build
+from .config import normalize_base_url
 from .errors import SitegenError
 
 EXAMPLES = """example:
   python -m sitegen build                      # site.yaml here, output in _site/
   python -m sitegen build --config my/site.yaml --out public
+  python -m sitegen build --base-url https://me.github.io/reading-list/
 """
+
+
+def base_url(value: str) -> str:
+    url = normalize_base_url(value)
+    if url is None:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {value!r}")
+    return url
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
     )
     build_verb.add_argument("--out", type=Path, help="output folder (default: _site next to the config)")
+    build_verb.add_argument(
+        "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
+    )
     build_verb.add_argument("--debug", action="store_true", help="show a traceback on errors")
     return main
 
@@ -39,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     out = args.out if args.out is not None else args.config.parent / "_site"
     try:
-        summary = build(args.config, out)
+        summary = build(args.config, out, args.base_url)
     except SitegenError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -44,10 +44,15 @@ def plural(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
-def build(config_path: Path, out: Path) -> Summary:
-    """Run the whole pipeline; raises SitegenError for input the user must fix."""
+def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
+    """Run the whole pipeline; raises SitegenError for input the user must fix.
+
+    `base_url` overrides site.yaml's (the Pages workflow knows the published address).
+    """
     started = time.perf_counter()
     config = load_config(config_path)
+    if base_url:
+        config = replace(config, base_url=base_url)
     dumps = read_dumps(config)
     merged = merge(dumps, config)
     papers, new, updated, content_problems = refresh_papers(config, merged)

@@ -152,10 +152,9 @@ def load_config(path: Path) -> SiteConfig:
     site = check.mapping(root, "site.yaml", SITE_KEYS, required=("title",))
     base_url = None
     if "base_url" in site and not _is_null(site["base_url"]):
-        base_url = check.string(site["base_url"], "base_url")
-        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", base_url):
+        base_url = normalize_base_url(check.string(site["base_url"], "base_url"))
+        if base_url is None:
             raise check.fail(site["base_url"], "'base_url' must be an absolute http(s) URL")
-        base_url = base_url.rstrip("/") + "/"
 
     topics: list[Topic] = []
     topics_node = site.get("topics")
@@ -172,6 +171,13 @@ def load_config(path: Path) -> SiteConfig:
         base_url=base_url,
         topics=tuple(topics),
     )
+
+
+def normalize_base_url(url: str) -> str | None:
+    """The URL with exactly one trailing slash, or None if it is not an absolute http(s) URL."""
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        return None
+    return url.rstrip("/") + "/"
 
 
 def _is_null(node: yaml.Node) -> bool:

@@ -86,3 +86,11 @@ def test_markdown_links_are_safe_and_nothing_loads_from_another_host(small: Site
     assert '&lt;img src="x" onerror="alert(1)"&gt;' in html  # shown as text
     assert '<a href="https://tracker.example/p.png" rel="noopener">pic</a>' in html
     assert '<a href="https://github.com/me/code" rel="noopener">https://github.com/me/code</a>.' in html
+
+
+def test_base_url_from_the_command_line_overrides_site_yaml(small: Site):
+    result = small.cli("build", "--base-url", "https://me.github.io/other")
+    assert result.returncode == 0, result.stderr
+    assert 'href="https://me.github.io/other/index.html"' in (small.out / "404.html").read_text()
+    result = small.cli("build", "--base-url", "me.github.io")
+    assert result.returncode == 2 and "not an absolute http(s) URL" in result.stderr
