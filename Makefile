@@ -8,13 +8,13 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build test lint clean browser
+.PHONY: build test lint clean browser node
 
 # BASE_URL (optional): the published address, e.g. set by the GitHub Pages workflow.
-build: $(VENV)/.installed
+build: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m sitegen build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test node_modules/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -30,6 +30,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) --editable '.[test]'
 	touch $@
 
+# lunr.js, pinned by package-lock.json (and Node.js with npm, from Debian, when missing).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -37,4 +45,4 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 
 clean:
-	rm -rf $(VENV) _site .pytest_cache
+	rm -rf $(VENV) node_modules _site .pytest_cache

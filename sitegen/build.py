@@ -13,7 +13,8 @@ from .errors import Problem
 from .model import Site, build_site
 from .papers import Merged, assign_slugs, merge
 from .publish import publish
-from .render import asset_dirs, render_site
+from .render import asset_dirs, render_site, search_script
+from .search import Payload, lunr_files, payload, search_files
 from .text import normalize_title, slugify
 
 
@@ -26,6 +27,7 @@ class Summary:
     new: int
     updated: int
     pages: int
+    search: Payload
     notes: tuple[str, ...]
     problems: tuple[Problem, ...]
     seconds: float
@@ -36,6 +38,7 @@ class Summary:
             f"{plural(self.entries, 'entry', 'entries')}, "
             f"{plural(self.papers, 'paper')} ({self.duplicates} duplicates merged); "
             f"paper files {self.new} new, {self.updated} updated; {plural(self.pages, 'page')} written; "
+            f"search {self.search}; "
             f"{plural(len(self.problems), 'warning')}; {self.seconds:.2f} s"
         )
 
@@ -59,7 +62,9 @@ def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
     topics = store.load(config.topics_dir)
     site = build_site(config, papers, topics.documents)
     store.save(refresh_topics(config, site, topics))
-    pages = publish(render_site(site, config), asset_dirs(config), out, protected=config.root)
+    search = search_files(site) + lunr_files()
+    pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
+    search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return Summary(
         dumps=len(dumps),
         entries=merged.entries,
@@ -68,10 +73,11 @@ def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
         new=new,
         updated=updated,
         pages=pages,
+        search=search_payload,
         notes=capture_notes(config, dumps),
         problems=tuple(sorted(
             [p for dump in dumps for p in dump.problems] + content_problems
-            + list(topics.problems) + list(site.problems)
+            + list(topics.problems) + list(site.problems) + budget_problems(config, search_payload)
         )),
         seconds=time.perf_counter() - started,
     )
@@ -151,3 +157,14 @@ def capture_notes(config: SiteConfig, dumps: list[Dump]) -> tuple[str, ...]:
         for dump in dumps
         if dump.has_yearless_dates
     )
+
+
+def budget_problems(config: SiteConfig, search: Payload) -> list[Problem]:
+    """A warning when what search loads passes site.yaml's search_budget_kb (gzip)."""
+    if config.search_budget_kb is None or search.gzip <= config.search_budget_kb * 1024:
+        return []
+    message = (
+        f"search loads {search.gzip / 1024:.0f} KB gzip, over the budget of {config.search_budget_kb} KB "
+        "(search_budget_kb)"
+    )
+    return [Problem(display_path(config.path), config.search_budget_line, message)]

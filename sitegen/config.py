@@ -38,6 +38,8 @@ class SiteConfig:
     description: str
     base_url: str | None
     topics: tuple[Topic, ...]
+    search_budget_kb: int | None = None
+    search_budget_line: int = 0
 
     @property
     def root(self) -> Path:
@@ -114,6 +116,11 @@ class _Checker:
             raise self.fail(node, f"'{key}' must be a list, e.g. {key}: [first, second]")
         return tuple(self.string(item, key, allow_empty=False) for item in node.value)
 
+    def positive_int(self, node: yaml.Node, key: str) -> int:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:int" or int(node.value) <= 0:
+            raise self.fail(node, f"'{key}' must be a whole number above 0")
+        return int(node.value)
+
     def date(self, node: yaml.Node, key: str) -> dt.date:
         if isinstance(node, yaml.ScalarNode):
             value = yaml.SafeLoader.construct_scalar(yaml.SafeLoader(""), node)
@@ -127,7 +134,7 @@ class _Checker:
         raise self.fail(node, f"'{key}' must be a date (YYYY-MM-DD) or a year")
 
 
-SITE_KEYS = ("title", "description", "base_url", "topics")
+SITE_KEYS = ("title", "description", "base_url", "topics", "search_budget_kb")
 TOPIC_KEYS = ("title", "slug", "description", "dumps", "keywords", "captured")
 
 
@@ -164,7 +171,10 @@ def load_config(path: Path) -> SiteConfig:
         for node in topics_node.value:
             topics.append(_topic(check, node, path.parent / "content" / "dumps", topics))
 
+    budget = site.get("search_budget_kb")
     return SiteConfig(
+        search_budget_kb=check.positive_int(budget, "search_budget_kb") if budget is not None else None,
+        search_budget_line=budget.start_mark.line + 1 if budget is not None else 0,
         path=path,
         title=check.string(site["title"], "title", allow_empty=False),
         description=check.string(site["description"], "description") if "description" in site else "",

@@ -17,8 +17,14 @@ from .errors import SitegenError
 MARKER = ".nojekyll"  # every site sitegen writes has it (GitHub Pages needs it too)
 
 
-def publish(pages: Iterable[tuple[str, str]], asset_dirs: Iterable[Path], out: Path, protected: Path) -> int:
-    """Write pages and assets to `out`; returns the number of pages.
+def publish(
+    pages: Iterable[tuple[str, str]],
+    files: Iterable[tuple[str, bytes]],
+    asset_dirs: Iterable[Path],
+    out: Path,
+    protected: Path,
+) -> int:
+    """Write pages, other generated files and asset folders to `out`; returns the number of pages.
 
     `protected` is the site's own directory: an output there or above it is refused,
     as is a non-empty directory that sitegen did not write.
@@ -41,6 +47,9 @@ def publish(pages: Iterable[tuple[str, str]], asset_dirs: Iterable[Path], out: P
         for folder in asset_dirs:
             if folder.is_dir():
                 shutil.copytree(folder, staging / "assets", dirs_exist_ok=True)
+        for relative, content in files:
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            (staging / relative).write_bytes(content)
         (staging / MARKER).write_bytes(b"")
         _swap(staging, out)
     except BaseException:

@@ -131,7 +131,9 @@ def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
             return path, html
 
         yield page("index.html", "index.html", recent=site.papers[:RECENT_PAPERS])
-        yield page("papers.html", "papers.html", years=_by_year(site.papers))
+        years = _by_year(site.papers)
+        yield page("papers.html", "papers.html", years=years)
+        yield page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()])
         for paper in site.papers:
             yield page("paper.html", paper.url, paper=paper)
         for topic in site.topics:
@@ -155,3 +157,11 @@ def _by_year(papers: tuple[PaperPage, ...]) -> list[tuple[str, list[PaperPage]]]
 def asset_dirs(config: SiteConfig) -> list[Path]:
     """The theme's assets, then the site's own, which win file by file."""
     return list(dict.fromkeys([DEFAULT_THEME / "assets", config.templates_dir / "assets"]))
+
+
+def search_script(config: SiteConfig) -> bytes:
+    """search.js as the site will have it (a site may override the theme's)."""
+    for folder in reversed(asset_dirs(config)):
+        if (folder / "search.js").is_file():
+            return (folder / "search.js").read_bytes()
+    return b""

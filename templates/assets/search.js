@@ -1,0 +1,610 @@
+/* sitegen search: lunr.js over an index that sitegen builds at build time.
+ *
+ * Everything arrives through <script src> (never fetch or XHR), so search works from
+ * disk (file://) as well as on a web server. The index, the document store and
+ * lunr.min.js are loaded only when the search box is first used, or on search.html.
+ * Results are built from DOM nodes and text nodes: no untrusted string ever goes
+ * through innerHTML.
+ *
+ * The core (folding, query expansion, index decoding, highlighting, snippets) has no
+ * DOM and is also loaded by the tests under Node.
+ */
+(function (global) {
+  "use strict";
+
+  var ACCENTS = /[\u0300-\u036f]/g;
+  var CJK_RUN = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g;
+  var SEPARATORS = /[\s\-]+/;
+  var TRIM = /^[^\p{L}\p{N}\p{M}_]+|[^\p{L}\p{N}\p{M}_]+$/gu;
+  var WORD = /[\p{L}\p{N}\p{M}_]+(?:[.'\u2019][\p{L}\p{N}\p{M}_]+)*/gu;
+  var ADVANCED = /(^|\s)[+\-]\S|[:*~^]/;
+  var BOOST = { exact: 10, prefix: 4, stem: 2, fuzzy: 1 };
+  var MIN_PREFIX = 2;
+  var MIN_FUZZY = 5;
+
+  /* ---------- core: the same folding as sitegen/search.py ---------- */
+
+  function pairs(run) {
+    if (run.length === 1) return run;
+    var out = [];
+    for (var i = 0; i < run.length - 1; i++) out.push(run.slice(i, i + 2));
+    return out.join(" ");
+  }
+
+  function prepare(text) {
+    text = text.normalize("NFKD").replace(ACCENTS, "").normalize("NFC");
+    text = text.replace(CJK_RUN, function (run) { return " " + pairs(run) + " "; });
+    return text.toLowerCase();
+  }
+
+  function trim(word) {
+    return word.replace(TRIM, "");
+  }
+
+  /** The words of a plain query, folded, lower-cased and trimmed like indexed text. */
+  function queryWords(query) {
+    var words = [];
+    prepare(query).split(SEPARATORS).forEach(function (word) {
+      word = trim(word);
+      if (word && words.indexOf(word) < 0) words.push(word);
+    });
+    return words;
+  }
+
+  function isAdvanced(query) {
+    return ADVANCED.test(query);
+  }
+
+  function stem(lunr, word) {
+    return lunr.stemmer(new lunr.Token(word)).toString();
+  }
+
+  /** Turn sitegen's compact index into a lunr.Index, with lunr's own BM25 field vectors. */
+  function decodeIndex(lunr, data) {
+    var fields = data.fields, count = data.count, nFields = fields.length;
+    var invertedIndex = Object.create(null);
+    var builder = new lunr.TokenSet.Builder();
+    var vectors = [];
+    var totals = fields.map(function () { return 0; });
+    var f, d;
+    for (d = 0; d < count; d++) {
+      for (f = 0; f < nFields; f++) {
+        vectors.push([]);
+        totals[f] += data.lengths[d * nFields + f];
+      }
+    }
+    var average = totals.map(function (total) { return total / count; });
+    var frequencies = [];
+    for (var t = 0; t < data.terms.length; t++) {
+      var term = data.terms[t], encoded = data.postings[t];
+      var posting = { _index: t }, hits = [];
+      for (f = 0; f < nFields; f++) posting[fields[f]] = {};
+      for (var i = 0; i < encoded.length;) {
+        var field = encoded[i], n = encoded[i + 1], doc = 0;
+        i += 2;
+        for (var k = 0; k < n; k++, i += 2) {
+          doc += encoded[i];
+          posting[fields[field]][String(doc)] = {};
+          hits.push(doc * nFields + field, encoded[i + 1]);
+        }
+      }
+      builder.insert(term);
+      invertedIndex[term] = posting;
+      frequencies.push(hits);
+    }
+    builder.finish();
+
+    var k1 = 1.2, b = 0.75;
+    for (t = 0; t < frequencies.length; t++) {
+      var idf = lunr.idf(invertedIndex[data.terms[t]], count), list = frequencies[t];
+      for (var j = 0; j < list.length; j += 2) {
+        var slot = list[j], tf = list[j + 1], fieldNumber = slot % nFields;
+        var length = data.lengths[slot];
+        var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average[fieldNumber])) + tf);
+        score *= data.boosts[fieldNumber];
+        vectors[slot].push(t, Math.round(score * 1000) / 1000);
+      }
+    }
+    var fieldVectors = {};
+    for (d = 0; d < count; d++) {
+      for (f = 0; f < nFields; f++) {
+        fieldVectors[fields[f] + "/" + d] = new lunr.Vector(vectors[d * nFields + f]);
+      }
+    }
+    return new lunr.Index({
+      invertedIndex: invertedIndex,
+      fieldVectors: fieldVectors,
+      tokenSet: builder.root,
+      fields: fields,
+      pipeline: lunr.Pipeline.load(["stemmer"])
+    });
+  }
+
+  function termsMatching(lunr, index, tokenSet) {
+    return index.tokenSet.intersect(tokenSet).toArray();
+  }
+
+  /** Each word's index terms: exact (stemmed), prefix, the stem inside a longer prefix, one edit. */
+  function expandWord(lunr, index, word) {
+    var found = [], seen = Object.create(null);
+    function add(terms, boost) {
+      terms.forEach(function (term) {
+        if (!seen[term]) { seen[term] = true; found.push({ term: term, boost: boost }); }
+      });
+    }
+    var stemmed = stem(lunr, word);
+    if (index.invertedIndex[stemmed]) add([stemmed], BOOST.exact);
+    if (word.length >= MIN_PREFIX) add(termsMatching(lunr, index, lunr.TokenSet.fromString(word + "*")), BOOST.prefix);
+    if (!found.length) {
+      /* "diffusi" is longer than the stem "diffus" it was typed towards. */
+      for (var end = word.length - 1; end >= Math.max(3, word.length - 3); end--) {
+        if (index.invertedIndex[word.slice(0, end)]) { add([word.slice(0, end)], BOOST.stem); break; }
+      }
+    }
+    if (word.length >= MIN_FUZZY) add(termsMatching(lunr, index, lunr.TokenSet.fromFuzzyString(stemmed, 1)), BOOST.fuzzy);
+    return found;
+  }
+
+  /**
+   * Run a query. Plain words: each is expanded (see expandWord); results that match
+   * every word come first, and only they are kept when there are any. Advanced lunr
+   * syntax goes to lunr's own parser, which throws lunr.QueryParseError when it cannot
+   * parse the query.
+   */
+  function search(lunr, index, query) {
+    if (isAdvanced(query)) return index.search(query);
+    var words = queryWords(query);
+    if (!words.length) return [];
+    var expansions = words.map(function (word) { return expandWord(lunr, index, word); });
+    var results = index.query(function (q) {
+      expansions.forEach(function (terms) {
+        terms.forEach(function (item) {
+          q.term(item.term, { usePipeline: false, boost: item.boost });
+        });
+      });
+    });
+    var complete = results.filter(function (result) {
+      var matched = result.matchData.metadata;
+      return expansions.every(function (terms) {
+        return terms.some(function (item) { return item.term in matched; });
+      });
+    });
+    return complete.length ? complete : results;
+  }
+
+  function matchedTerms(result) {
+    return Object.keys(result.matchData.metadata);
+  }
+
+  /** Split text into [text, isMatch] segments: words whose index term is in `terms`. */
+  function highlight(lunr, text, terms) {
+    var wanted = Object.create(null);
+    terms.forEach(function (term) { wanted[term] = true; });
+    var segments = [], last = 0, match;
+    WORD.lastIndex = 0;
+    while ((match = WORD.exec(text))) {
+      var ranges = matchRanges(lunr, match[0], wanted);
+      ranges.forEach(function (range) {
+        var start = match.index + range[0], end = match.index + range[1];
+        if (start > last) segments.push([text.slice(last, start), false]);
+        segments.push([text.slice(start, end), true]);
+        last = end;
+      });
+    }
+    if (last < text.length) segments.push([text.slice(last), false]);
+    return segments;
+  }
+
+  /** The parts of one word that matched: the whole word, or CJK characters of matched pairs. */
+  function matchRanges(lunr, word, wanted) {
+    CJK_RUN.lastIndex = 0;
+    if (!CJK_RUN.test(word)) {
+      var folded = trim(prepare(word));
+      return (wanted[folded] || wanted[stem(lunr, folded)]) ? [[0, word.length]] : [];
+    }
+    var ranges = [];
+    for (var i = 0; i < word.length; i++) {
+      var pair = word.slice(i, i + 2).toLowerCase();
+      if (wanted[pair] || wanted[word[i].toLowerCase()]) ranges.push([i, Math.min(i + pair.length, word.length)]);
+    }
+    return mergeRanges(ranges);
+  }
+
+  function mergeRanges(ranges) {
+    var merged = [];
+    ranges.forEach(function (range) {
+      var previous = merged[merged.length - 1];
+      if (previous && range[0] <= previous[1]) previous[1] = Math.max(previous[1], range[1]);
+      else merged.push(range.slice());
+    });
+    return merged;
+  }
+
+  /** About `size` words of text around its densest run of matches, as highlight segments. */
+  function snippet(lunr, text, terms, size) {
+    size = size || 30;
+    var segments = highlight(lunr, text, terms);
+    var words = [], position = 0;
+    segments.forEach(function (segment) {
+      var parts = segment[0].split(/(\s+)/);
+      parts.forEach(function (part) {
+        if (part && !/^\s+$/.test(part)) words.push({ start: position, end: position + part.length, hit: segment[1] });
+        position += part.length;
+      });
+    });
+    if (words.length <= size) return segments;
+    var best = 0, bestHits = -1, hits = 0, i;
+    for (i = 0; i < words.length; i++) {
+      if (words[i].hit) hits++;
+      if (i >= size && words[i - size].hit) hits--;
+      if (i >= size - 1 && hits > bestHits) { bestHits = hits; best = i - size + 1; }
+    }
+    if (bestHits <= 0) best = 0;
+    var from = words[best].start, to = words[Math.min(best + size, words.length) - 1].end;
+    var cut = [];
+    if (from > 0) cut.push(["… ", false]);
+    position = 0;
+    segments.forEach(function (segment) {
+      var start = position, end = position + segment[0].length;
+      position = end;
+      var a = Math.max(start, from), z = Math.min(end, to);
+      if (a < z) cut.push([segment[0].slice(a - start, z - start), segment[1]]);
+    });
+    if (to < text.length) cut.push([" …", false]);
+    return cut;
+  }
+
+  var core = {
+    prepare: prepare,
+    queryWords: queryWords,
+    isAdvanced: isAdvanced,
+    decodeIndex: decodeIndex,
+    expandWord: expandWord,
+    search: search,
+    matchedTerms: matchedTerms,
+    highlight: highlight,
+    snippet: snippet
+  };
+
+  if (typeof module === "object" && module.exports) {
+    module.exports = core;
+    return;
+  }
+  global.sitegenSearch = core;
+  if (typeof document === "undefined") return;
+
+  /* ---------- the page: loading, the header box, the search page ---------- */
+
+  var form = document.querySelector("form.site-search");
+  if (!form) return;
+  var root = form.getAttribute("data-root") || "";
+  var input = form.querySelector("input[name=q]");
+  var popup = document.getElementById("search-suggestions");
+  var popupStatus = document.getElementById("search-suggestions-status");
+  var page = document.getElementById("search-page");
+  var state = { index: null, store: null, loading: null, active: -1, timer: 0, failed: "" };
+  var DROPDOWN_RESULTS = 8;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = root + src;
+      script.async = false;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function ensureLoaded() {
+    if (!state.loading) {
+      state.loading = Promise.all([
+        loadScript("assets/lunr.min.js"),
+        loadScript("assets/search-index.js"),
+        loadScript("assets/search-store.js")
+      ]).then(function () {
+        state.index = decodeIndex(global.lunr, global.sitegenSearchIndex);
+        state.store = global.sitegenSearchStore;
+      }).catch(function (error) {
+        state.failed = "Search is unavailable: " + error.message + ".";
+      });
+    }
+    return state.loading;
+  }
+
+  function node(tag, className, text) {
+    var element = document.createElement(tag);
+    if (className) element.className = className;
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+
+  function appendSegments(parent, segments) {
+    segments.forEach(function (segment) {
+      parent.appendChild(segment[1] ? node("mark", "", segment[0]) : document.createTextNode(segment[0]));
+    });
+  }
+
+  function formatDate(iso) {
+    if (!iso) return "Undated";
+    var parts = iso.split("-").map(Number);
+    var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    return months[parts[1] - 1] + " " + parts[2] + ", " + parts[0];
+  }
+
+  /** Results as {doc, terms} after search, filters and sort; or {error}. */
+  function find(query, filters) {
+    var docs = state.store.docs, found;
+    if (query.trim()) {
+      try {
+        found = search(global.lunr, state.index, query).map(function (result) {
+          return { number: Number(result.ref), terms: matchedTerms(result) };
+        });
+      } catch (error) {
+        if (error instanceof global.lunr.QueryParseError) return { error: "Cannot read that query: " + error.message };
+        throw error;
+      }
+    } else if (filters && (filters.topic || filters.year || filters.code)) {
+      found = docs.map(function (_, number) { return { number: number, terms: [] }; });
+    } else {
+      found = [];
+    }
+    var topicNumber = -1;
+    if (filters && filters.topic) {
+      topicNumber = state.store.topics.map(function (topic) { return topic[0]; }).indexOf(filters.topic);
+    }
+    found = found.filter(function (item) {
+      var doc = docs[item.number];
+      if (!filters) return true;
+      if (filters.topic && doc[4].indexOf(topicNumber) < 0) return false;
+      if (filters.year && doc[2].slice(0, 4) !== filters.year) return false;
+      if (filters.code && !doc[5]) return false;
+      return true;
+    });
+    if (filters && filters.sort === "date") {
+      found.sort(function (a, b) { return docs[b.number][2].localeCompare(docs[a.number][2]) || a.number - b.number; });
+    } else if (filters && filters.sort === "upvotes") {
+      found.sort(function (a, b) { return (docs[b.number][3] || 0) - (docs[a.number][3] || 0) || a.number - b.number; });
+    }
+    return { items: found };
+  }
+
+  function resultItem(item, withSnippet) {
+    var doc = state.store.docs[item.number];
+    var li = node("li", "paper-item result");
+    var heading = node("h3");
+    var link = node("a");
+    link.href = root + doc[1];
+    appendSegments(link, highlight(global.lunr, doc[0], item.terms));
+    heading.appendChild(link);
+    li.appendChild(heading);
+    var meta = node("p", "meta");
+    meta.appendChild(node("span", "", formatDate(doc[2])));
+    if (doc[3] !== null) meta.appendChild(node("span", "upvotes", "\u25b2 " + doc[3]));
+    if (doc[5]) meta.appendChild(node("span", "chip code", "code"));
+    doc[4].forEach(function (number) {
+      var topic = state.store.topics[number];
+      var chip = node("a", "chip", topic[1]);
+      chip.href = root + "topics/" + topic[0] + ".html";
+      chip.tabIndex = -1;
+      meta.appendChild(chip);
+    });
+    doc[8].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
+    li.appendChild(meta);
+    if (withSnippet) {
+      var source = doc[6];
+      if (doc[7] && !highlight(global.lunr, source, item.terms).some(function (s) { return s[1]; })) source = doc[7];
+      var excerpt = node("p", "excerpt");
+      appendSegments(excerpt, snippet(global.lunr, source, item.terms, withSnippet));
+      li.appendChild(excerpt);
+    }
+    return { element: li, link: link };
+  }
+
+  function countText(n, query) {
+    var label = n === 1 ? "1 result" : n + " results";
+    return query ? label + " for \u201c" + query + "\u201d" : label;
+  }
+
+  /* ----- header box: a combobox with a list of the first results ----- */
+
+  function setActive(index) {
+    var options = popup.querySelectorAll("[role=option]");
+    state.active = Math.max(-1, Math.min(index, options.length - 1));
+    options.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === state.active ? "true" : "false");
+    });
+    if (state.active >= 0) {
+      input.setAttribute("aria-activedescendant", options[state.active].id);
+      options[state.active].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function closePopup() {
+    popup.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    setActive(-1);
+  }
+
+  function renderPopup() {
+    var query = input.value;
+    popup.replaceChildren();
+    state.active = -1;
+    input.removeAttribute("aria-activedescendant");
+    if (!query.trim()) { closePopup(); popupStatus.textContent = ""; return; }
+    var list = node("ul", "suggestion-list");
+    var message;
+    if (state.failed) {
+      message = state.failed;
+    } else if (!state.index) {
+      message = "Loading search\u2026";
+    } else {
+      var outcome = find(query, null);
+      if (outcome.error) {
+        message = outcome.error;
+      } else {
+        outcome.items.slice(0, DROPDOWN_RESULTS).forEach(function (item, i) {
+          var result = resultItem(item, 14);
+          result.element.id = "search-option-" + i;
+          result.element.setAttribute("role", "option");
+          result.element.setAttribute("aria-selected", "false");
+          result.link.tabIndex = -1;
+          list.appendChild(result.element);
+        });
+        message = outcome.items.length ? countText(outcome.items.length, "") : "No papers match \u201c" + query + "\u201d.";
+        if (outcome.items.length) {
+          var all = node("li", "see-all");
+          all.id = "search-option-" + Math.min(outcome.items.length, DROPDOWN_RESULTS);
+          all.setAttribute("role", "option");
+          all.setAttribute("aria-selected", "false");
+          var link = node("a", "", "See all " + countText(outcome.items.length, "") + " on the search page");
+          link.href = root + "search.html?q=" + encodeURIComponent(query);
+          link.tabIndex = -1;
+          all.appendChild(link);
+          list.appendChild(all);
+        }
+      }
+    }
+    popup.appendChild(node("p", "suggestion-message", message));
+    popup.appendChild(list);
+    popupStatus.textContent = message;
+    popup.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+
+  function openActive() {
+    var option = popup.querySelectorAll("[role=option]")[state.active];
+    var link = option && option.querySelector("a");
+    if (link) global.location.href = link.href;
+  }
+
+  /* ----- search.html: full results, filters, sort, and a shareable URL ----- */
+
+  var controls = page ? page.querySelector("#search-filters") : null;
+  var resultsList = page ? page.querySelector("#search-results") : null;
+  var pageStatus = page ? page.querySelector("#search-status") : null;
+
+  function currentFilters() {
+    return {
+      topic: controls.elements.topic.value,
+      year: controls.elements.year.value,
+      code: controls.elements.code.checked,
+      sort: controls.elements.sort.value
+    };
+  }
+
+  function updateUrl(query, filters) {
+    var params = new URLSearchParams();
+    if (query) params.set("q", query);
+    if (filters.topic) params.set("topic", filters.topic);
+    if (filters.year) params.set("year", filters.year);
+    if (filters.code) params.set("code", "1");
+    if (filters.sort !== "relevance") params.set("sort", filters.sort);
+    var search = params.toString();
+    try {
+      global.history.replaceState(null, "", search ? "?" + search : global.location.pathname);
+    } catch (error) {
+      /* Some browsers refuse to change a file:// URL; the results still show. */
+    }
+  }
+
+  function renderPage() {
+    var query = input.value, filters = currentFilters();
+    updateUrl(query, filters);
+    resultsList.replaceChildren();
+    if (state.failed) { pageStatus.textContent = state.failed; return; }
+    if (!state.index) { pageStatus.textContent = "Loading search\u2026"; return; }
+    var outcome = find(query, filters);
+    if (outcome.error) { pageStatus.textContent = outcome.error; return; }
+    if (!query.trim() && !outcome.items.length) {
+      pageStatus.textContent = "Type in the search box to search " + state.store.docs.length + " papers.";
+      return;
+    }
+    pageStatus.textContent = outcome.items.length ? countText(outcome.items.length, query) :
+      "No papers match \u201c" + query + "\u201d" + (filters.topic || filters.year || filters.code ? " with these filters." : ".");
+    outcome.items.forEach(function (item) { resultsList.appendChild(resultItem(item, 40).element); });
+  }
+
+  function resultLinks() {
+    return Array.prototype.slice.call(resultsList.querySelectorAll("h3 a"));
+  }
+
+  function moveInResults(event) {
+    var links = resultLinks(), at = links.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && at < links.length - 1) { links[at + 1].focus(); event.preventDefault(); }
+    if (event.key === "ArrowUp") { (at > 0 ? links[at - 1] : input).focus(); event.preventDefault(); }
+  }
+
+  function schedule(render) {
+    global.clearTimeout(state.timer);
+    state.timer = global.setTimeout(function () {
+      ensureLoaded().then(render);
+    }, 40);
+  }
+
+  /* ----- wiring ----- */
+
+  var render = page ? renderPage : renderPopup;
+  input.addEventListener("focus", function () { ensureLoaded(); });
+  input.addEventListener("input", function () { schedule(render); });
+  input.addEventListener("keydown", function (event) {
+    if (page) {
+      if (event.key === "ArrowDown") { var links = resultLinks(); if (links.length) { links[0].focus(); event.preventDefault(); } }
+      if (event.key === "Enter") { event.preventDefault(); schedule(render); }
+      return;
+    }
+    var count = popup.querySelectorAll("[role=option]").length;
+    if (event.key === "ArrowDown") {
+      if (popup.hidden) { schedule(render); } else { setActive(state.active + 1 < count ? state.active + 1 : 0); }
+      event.preventDefault();
+    } else if (event.key === "ArrowUp") {
+      setActive(state.active > 0 ? state.active - 1 : count - 1);
+      event.preventDefault();
+    } else if (event.key === "Enter" && state.active >= 0) {
+      event.preventDefault();
+      openActive();
+    } else if (event.key === "Escape") {
+      if (!popup.hidden) { closePopup(); } else { input.value = ""; }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+      input.select();
+    }
+  });
+
+  if (page) {
+    var params = new URLSearchParams(global.location.search);
+    input.value = params.get("q") || "";
+    controls.elements.topic.value = params.get("topic") || "";
+    controls.elements.year.value = params.get("year") || "";
+    controls.elements.code.checked = params.get("code") === "1";
+    controls.elements.sort.value = params.get("sort") || "relevance";
+    controls.addEventListener("change", function () { schedule(renderPage); });
+    controls.addEventListener("submit", function (event) { event.preventDefault(); });
+    resultsList.addEventListener("keydown", moveInResults);
+    pageStatus.textContent = "Loading search\u2026";
+    ensureLoaded().then(renderPage);
+  } else {
+    popup.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    popup.addEventListener("mousemove", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (option) setActive(Array.prototype.indexOf.call(popup.querySelectorAll("[role=option]"), option));
+    });
+    popup.addEventListener("click", function (event) {
+      var option = event.target.closest("[role=option]");
+      var link = option && option.querySelector("a");
+      if (link && !event.target.closest("a")) global.location.href = link.href;
+    });
+    input.addEventListener("blur", function () { global.setTimeout(closePopup, 100); });
+  }
+  global.addEventListener("pageshow", function (event) {
+    if (event.persisted && page) ensureLoaded().then(renderPage);
+  });
+})(typeof window !== "undefined" ? window : globalThis);
