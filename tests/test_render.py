@@ -94,3 +94,21 @@ def test_base_url_from_the_command_line_overrides_site_yaml(small: Site):
     assert 'href="https://me.github.io/other/index.html"' in (small.out / "404.html").read_text()
     result = small.cli("build", "--base-url", "me.github.io")
     assert result.returncode == 2 and "not an absolute http(s) URL" in result.stderr
+
+
+def test_search_budget_warns_with_file_and_line(small: Site):
+    small.write_config(small.config.read_text() + "search_budget_kb: 1\n")
+    summary = small.build()
+    (problem,) = summary.problems
+    assert problem.path.endswith("site.yaml") and problem.line == 6
+    assert "over the budget of 1 KB" in problem.message
+    assert summary.search.gzip > 1024
+
+
+def test_missing_lunrjs_stops_the_build_with_what_to_do(small: Site, monkeypatch: pytest.MonkeyPatch, tmp_path):
+    small.build()
+    before = (small.out / "index.html").read_bytes()
+    monkeypatch.setattr("sitegen.search.LUNR_DIR", tmp_path / "nowhere")
+    with pytest.raises(SitegenError, match=r"lunr.js is missing; run `npm ci`"):
+        small.build()
+    assert (small.out / "index.html").read_bytes() == before
