@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import fcntl
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import store
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
-from .errors import Problem
+from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, assign_slugs, merge
-from .publish import publish
+from .publish import publish, remove_leftovers
 from .render import asset_dirs, render_site, search_script
 from .search import Payload, lunr_files, payload, search_files
 from .text import normalize_title, slugify
+
+CACHE_DIR = ".sitegen-cache"  # machine state beside site.yaml; safe to delete
 
 
 @dataclass(frozen=True)
@@ -56,14 +62,16 @@ def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
     config = load_config(config_path)
     if base_url:
         config = replace(config, base_url=base_url)
-    dumps = read_dumps(config)
-    merged = merge(dumps, config)
-    papers, new, updated, content_problems = refresh_papers(config, merged)
-    topics = store.load(config.topics_dir)
-    site = build_site(config, papers, topics.documents)
-    store.save(refresh_topics(config, site, topics))
-    search = search_files(site) + lunr_files()
-    pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
+    with exclusive(config.root):
+        remove_leftovers(out)
+        dumps = read_dumps(config)
+        merged = merge(dumps, config)
+        papers, new, updated, content_problems = refresh_papers(config, merged)
+        topics = store.load(config.topics_dir)
+        site = build_site(config, papers, topics.documents)
+        store.save(refresh_topics(config, site, topics))
+        search = search_files(site) + lunr_files()
+        pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return Summary(
         dumps=len(dumps),
@@ -81,6 +89,24 @@ def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
         )),
         seconds=time.perf_counter() - started,
     )
+
+
+@contextmanager
+def exclusive(site_root: Path) -> Iterator[None]:
+    """Hold the site's build lock: a second build waits instead of mixing its output in."""
+    folder = site_root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        handle = open(folder / "build.lock", "w")  # noqa: SIM115 (held for the whole block)
+    except OSError as error:
+        raise SitegenError(f"cannot create the build lock: {error.strerror}", display_path(folder)) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("waiting for another build of this site to finish…", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def read_dumps(config: SiteConfig) -> list[Dump]:

@@ -1,10 +1,13 @@
 """Write the site into a temporary directory beside the output, then swap it in.
 
-A build that fails before the swap leaves the previous site exactly as it was.
+The swap is one atomic exchange of the two directories (Linux renameat2), so a build
+that fails or is killed at any moment leaves the previous site complete.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
@@ -73,15 +76,36 @@ def _check_output(out: Path, protected: Path) -> None:
 
 
 def _swap(staging: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        os.replace(out, old / out.name)
-    try:
+    if not out.exists():
         os.replace(staging, out)
-    except OSError:
-        if old:
-            os.replace(old / out.name, out)
-        raise
-    if old:
+    elif _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+    else:  # no atomic exchange here: two renames, with a short window between them
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        os.replace(out, old / out.name)
+        os.replace(staging, out)
         shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories atomically; False where the system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def remove_leftovers(out: Path) -> None:
+    """Delete temporary folders that a killed build left beside the output."""
+    for leftover in out.absolute().parent.glob(f".{out.name}.*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)

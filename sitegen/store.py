@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .config import display_path
-from .errors import Problem
+from .errors import Problem, SitegenError
 from .papers import Paper
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -183,8 +183,11 @@ def save(documents: Iterable[Document]) -> int:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same directory, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise SitegenError(f"cannot write the file: {error.strerror}", display_path(path)) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
