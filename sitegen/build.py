@@ -114,14 +114,14 @@ def read_dumps(config: SiteConfig) -> list[Dump]:
     years = capture_years(config)
     dumps = []
     for path in sorted(config.dumps_dir.glob("*.txt")):
+        shown = display_path(path)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                dump = parse_dump(file, path.name, captured_year=years.get(path.name))
         except OSError as error:
-            problem = Problem(display_path(path), 0, f"cannot read the dump: {error.strerror}")
+            problem = Problem(shown, 0, f"cannot read the dump: {error.strerror}")
             dumps.append(Dump(path.name, (), (problem,), 0, "", False))
             continue
-        dump = parse_dump(data, path.name, captured_year=years.get(path.name))
-        shown = display_path(path)
         dumps.append(replace(dump, problems=tuple(replace(p, path=shown) for p in dump.problems)))
     return dumps
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from .errors import Problem
@@ -88,6 +90,27 @@ class Dump:
     has_yearless_dates: bool
 
 
+class _Report:
+    """Collects a dump's problems; past a hundred it only counts them (a binary file has thousands)."""
+
+    LIMIT = 100
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.shown: list[Problem] = []
+        self.hidden = 0
+
+    def __call__(self, line: int, message: str) -> None:
+        if len(self.shown) < self.LIMIT:
+            self.shown.append(Problem(self.name, line, message))
+        else:
+            self.hidden += 1
+
+    def problems(self) -> tuple[Problem, ...]:
+        more = [Problem(self.name, 0, f"{self.hidden} more problems not shown")] if self.hidden else []
+        return tuple(sorted(self.shown) + more)
+
+
 @dataclass
 class _Date:
     month: int
@@ -106,31 +129,50 @@ class _Draft:
     authors: int | None = None
     date: _Date | None = None
     has_metadata: bool = False
-    problems: list[str] = field(default_factory=list)
 
 
-def decode(data: bytes) -> tuple[str, list[int]]:
-    """Decode dump bytes: UTF-8 (BOM or not), UTF-16 when it has a BOM.
+def read_lines(source: bytes | str | BinaryIO, on_bad_line: Callable[[int], None]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a dump, one line at a time, whatever its line endings.
 
-    Invalid bytes become U+FFFD; the returned list holds the (1-based) lines where
-    that happened.
+    Bytes are UTF-8 (with or without a BOM) or, after a UTF-16 BOM, UTF-16. Bytes that
+    are not valid become U+FFFD and their line is passed to `on_bad_line`. A file is
+    read line by line, so memory does not grow with its size.
     """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), []
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
-    bad_lines = []
-    lines = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            lines.append(raw.decode("utf-8", errors="replace"))
-            bad_lines.append(number)
-    text = "\n".join(lines)
-    return text.removeprefix("\ufeff"), bad_lines
+    if isinstance(source, str):
+        yield from _split_endings(enumerate(source.split("\n"), start=1))
+        return
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    head = source.read(2)
+    source.seek(0)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        text = io.TextIOWrapper(source, encoding="utf-16", errors="replace", newline="\n")
+        yield from _split_endings(enumerate((line.removesuffix("\n") for line in text), start=1))
+        return
+
+    def decoded() -> Iterator[tuple[int, str]]:
+        for number, raw in enumerate(source, start=1):
+            raw = raw.removesuffix(b"\n")
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                on_bad_line(number)
+                yield number, raw.decode("utf-8", errors="replace")
+
+    yield from _split_endings(decoded())
+
+
+def _split_endings(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Split lines again at lone CRs (old Mac files), counting each piece as a line."""
+    offset = 0
+    for number, line in lines:
+        pieces = line.split("\r")
+        if len(pieces) > 1 and pieces[-1] == "":
+            pieces.pop()  # the CR of a CRLF ending
+        for piece in pieces:
+            yield number + offset, piece
+            offset += 1
+        offset -= 1
 
 
 def clean_line(line: str) -> str:
@@ -155,12 +197,17 @@ def find_links(text: str) -> tuple[str, ...]:
 
 def strip_trailing_punctuation(url: str) -> str:
     """Drop sentence punctuation after a URL; keep a closing bracket that the URL opened."""
-    while url and url[-1] in ".,;:!?'\")]}*":
-        last = url[-1]
-        if last in CLOSERS and url.count(CLOSERS[last]) >= url.count(last):
-            break
-        url = url[:-1]
-    return url
+    open_count = {closer: url.count(opener) for closer, opener in CLOSERS.items()}
+    close_count = {closer: url.count(closer) for closer in CLOSERS}
+    end = len(url)
+    while end and url[end - 1] in ".,;:!?'\")]}*":
+        last = url[end - 1]
+        if last in CLOSERS:
+            if open_count[last] >= close_count[last]:
+                break
+            close_count[last] -= 1
+        end -= 1
+    return url[:end]
 
 
 def _parse_date(text: str, line: int) -> _Date | None:
@@ -170,12 +217,6 @@ def _parse_date(text: str, line: int) -> _Date | None:
     year = int(match["year"]) if match["year"] else None
     upvotes = int(match["upvotes"]) if match["upvotes"] else None
     return _Date(MONTHS[match["month"].lower()], int(match["day"]), year, upvotes, line)
-
-
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for number, line in enumerate(text.split("\n"), start=1):
-        yield number, clean_line(line)
 
 
 def _unglue(line: str, after_header: bool) -> tuple[bool, str]:
@@ -188,13 +229,14 @@ def _unglue(line: str, after_header: bool) -> tuple[bool, str]:
     return False, line
 
 
-def _drafts(text: str, problems: list[Problem], name: str) -> Iterator[_Draft]:
+def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draft]:
     """Run the line grammar, yielding each paper as soon as it is complete."""
     current: _Draft | None = None
     tentative = False  # the current abstract is short enough to be a title instead
     after_header = True
 
-    for number, line in _lines(text):
+    for number, raw in lines:
+        line = clean_line(raw)
         if not line:
             continue
         if line.casefold() in HEADER_LINES:
@@ -213,7 +255,7 @@ def _drafts(text: str, problems: list[Problem], name: str) -> Iterator[_Draft]:
             if current is None:
                 continue  # a page date or stray metadata between pages: noise
             if not current.abstract and not current.has_metadata:
-                current.problems.append("paper has no abstract")
+                report(current.line, "paper has no abstract")
             tentative = False
             current.has_metadata = True
             authors = AUTHORS.fullmatch(line)
@@ -221,14 +263,14 @@ def _drafts(text: str, problems: list[Problem], name: str) -> Iterator[_Draft]:
                 current.authors = int(authors[1])
             elif date:
                 if current.date:
-                    problems.append(Problem(name, number, f"second date line ignored: {line!r}"))
+                    report(number, f"second date line ignored: {line!r}")
                 else:
                     current.date = date
             continue
 
         if current is None:
             if len(line) > MAX_TITLE:
-                problems.append(Problem(name, number, "text without a title skipped"))
+                report(number, "text without a title skipped")
                 continue
             current = _Draft(title=line, line=number)
         elif not current.abstract and not current.has_metadata:
@@ -238,21 +280,21 @@ def _drafts(text: str, problems: list[Problem], name: str) -> Iterator[_Draft]:
             # The "abstract" was the next paper's title: the paper before had none.
             title, title_line = current.abstract, current.abstract_line
             current.abstract = ""
-            current.problems.append("paper has no abstract")
+            report(current.line, "paper has no abstract")
             yield current
             current = _Draft(title=title, line=title_line, abstract=line, abstract_line=number)
             tentative = False
         else:
             yield current
             if len(line) > MAX_TITLE:
-                problems.append(Problem(name, number, "text without a title skipped"))
+                report(number, "text without a title skipped")
                 current = None
             else:
                 current = _Draft(title=line, line=number)
             tentative = False
     if current:
         if not current.abstract and not current.has_metadata:
-            current.problems.append("paper has no abstract")
+            report(current.line, "paper has no abstract")
         yield current
 
 
@@ -269,55 +311,55 @@ def _capture_year(
 
 
 def parse_dump(
-    data: bytes | str,
+    source: bytes | str | BinaryIO,
     name: str,
     captured_year: int | None = None,
     build_year: int | None = None,
 ) -> Dump:
-    """Parse one dump. `name` is used in problems; `captured_year` comes from site.yaml."""
-    build_year = build_year or dt.date.today().year
-    problems: list[Problem] = []
-    if isinstance(data, bytes):
-        text, bad_lines = decode(data)
-        problems += [Problem(name, n, "bytes that are not UTF-8 replaced by �") for n in bad_lines]
-    else:
-        text = data
+    """Parse one dump: its bytes, its text, or a binary file open for reading.
 
-    drafts = list(_drafts(text, problems, name))
+    `name` is used in problems; `captured_year` comes from site.yaml.
+    """
+    build_year = build_year or dt.date.today().year
+    report = _Report(name)
+
+    def bad_line(number: int) -> None:
+        report(number, "bytes that are not UTF-8 replaced by �")
+
+    drafts = list(_drafts(read_lines(source, bad_line), report))
     explicit_years = [d.date.year for d in drafts if d.date and d.date.year]
     year, reason = _capture_year(explicit_years, captured_year, build_year)
 
     entries = []
     for draft in drafts:
-        problems += [Problem(name, draft.line, message) for message in draft.problems]
         entries.append(
             Entry(
                 title=draft.title,
                 abstract=draft.abstract,
                 authors=draft.authors,
-                date=_resolve_date(draft.date, year, problems, name),
+                date=_resolve_date(draft.date, year, report),
                 upvotes=draft.date.upvotes if draft.date else None,
                 links=find_links(draft.abstract),
                 line=draft.line,
             )
         )
     if not entries:
-        problems.append(Problem(name, 0, "no papers found (empty or header-only dump)"))
+        report(0, "no papers found (empty or header-only dump)")
     return Dump(
         name=name,
         entries=tuple(entries),
-        problems=tuple(sorted(problems)),
+        problems=report.problems(),
         capture_year=year,
         capture_year_reason=reason,
         has_yearless_dates=any(d.date and d.date.year is None for d in drafts),
     )
 
 
-def _resolve_date(date: _Date | None, year: int, problems: list[Problem], name: str) -> dt.date | None:
+def _resolve_date(date: _Date | None, year: int, report: _Report) -> dt.date | None:
     if date is None:
         return None
     try:
         return dt.date(date.year or year, date.month, date.day)
     except ValueError:
-        problems.append(Problem(name, date.line, "not a real date; the paper is left undated"))
+        report(date.line, "not a real date; the paper is left undated")
         return None
