@@ -2,65 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect
+from browser_helpers import ServedSite, serve_folder, wait_for_favicon_request, watch
+from playwright.sync_api import Browser, Page, expect
 
 if TYPE_CHECKING:
     from conftest import Site
 
 SUB_PATH = "/repo/"
 PHONE = {"width": 375, "height": 740}
-
-
-@dataclass
-class PageProblems:
-    """Failed loads, HTTP errors, console and script errors seen on a page, and every URL it asked for."""
-
-    failed_requests: list[str] = field(default_factory=list)
-    error_responses: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    requested_urls: list[str] = field(default_factory=list)
-
-    def assert_none(self) -> None:
-        assert self.failed_requests == []
-        assert self.error_responses == []
-        assert self.console_errors == []
-        assert self.page_errors == []
-
-
-def watch(page: Page) -> PageProblems:
-    problems = PageProblems()
-
-    def on_request_failed(request: Request) -> None:
-        problems.failed_requests.append(f"{request.url}: {request.failure}")
-
-    def on_response(response: Response) -> None:
-        if response.status >= 400:
-            problems.error_responses.append(f"{response.status} {response.url}")
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.console_errors.append(f"{message.text} ({message.location.get('url')})")
-
-    page.on("requestfailed", on_request_failed)
-    page.on("response", on_response)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
-    page.on("request", lambda request: problems.requested_urls.append(request.url))
-    return problems
 
 
 def assert_stylesheet_applied(page: Page) -> None:
@@ -126,46 +82,11 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px wide in {inner_width}px"
 
 
-@dataclass
-class ServedSite:
-    """The sample site served over HTTP at `url` (under SUB_PATH), with the server's own log of requests."""
-
-    url: str
-    requests: list[tuple[str, int]]
-
-
 @pytest.fixture
-def served_site(sample: Site, tmp_path: Path) -> Iterator[ServedSite]:
+def served_site(sample: Site) -> Iterator[ServedSite]:
     """`sample.out` as `/repo/` of a local HTTP server, the way GitHub Pages serves a project site."""
-    server_root = tmp_path / "server-root"
-    server_root.mkdir()
-    shutil.copytree(sample.out, server_root / SUB_PATH.strip("/"))
-    requests: list[tuple[str, int]] = []
-
-    class LoggingHandler(SimpleHTTPRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            requests.append((self.path, int(code)))
-
-        def log_message(self, *args: object) -> None:
-            pass  # keep the test output quiet; log_request above records what matters
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(LoggingHandler, directory=str(server_root)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield ServedSite(f"http://127.0.0.1:{server.server_address[1]}{SUB_PATH}", requests)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def wait_for_favicon_request(served: ServedSite, timeout: float = 5.0) -> None:
-    """Chromium fetches the icon on its own after load; wait for it so the request checks see it."""
-    deadline = time.monotonic() + timeout
-    while not any(path.rsplit("/", 1)[-1].startswith("favicon.") for path, _ in served.requests):
-        assert time.monotonic() < deadline, f"the browser asked for no favicon: {served.requests}"
-        time.sleep(0.05)
+    with serve_folder(sample.out, SUB_PATH) as served:
+        yield served
 
 
 def test_site_opened_from_disk_is_styled_and_clicks_through_without_errors(sample: Site, browser: Browser) -> None:

@@ -156,6 +156,8 @@
     var words = queryWords(query);
     if (!words.length) return [];
     var expansions = words.map(function (word) { return expandWord(lunr, index, word); });
+    /* No clause at all would be a "negated" query to lunr, which matches everything. */
+    if (!expansions.some(function (terms) { return terms.length; })) return [];
     var results = index.query(function (q) {
       expansions.forEach(function (terms) {
         terms.forEach(function (item) {
@@ -565,8 +567,9 @@
     } else if (event.key === "Enter" && state.active >= 0) {
       event.preventDefault();
       openActive();
-    } else if (event.key === "Escape") {
-      if (!popup.hidden) { closePopup(); } else { input.value = ""; }
+    } else if (event.key === "Escape" && !popup.hidden) {
+      event.preventDefault();  /* the first Escape only closes the list; the next clears the box */
+      closePopup();
     }
   });
   document.addEventListener("keydown", function (event) {
