@@ -15,11 +15,11 @@ from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .model import Site, build_site
-from .papers import Merged, assign_slugs, merge
+from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .publish import publish, remove_leftovers
 from .render import asset_dirs, render_site, search_script
 from .search import Payload, lunr_files, payload, search_files
-from .text import normalize_title, slugify
+from .text import normalize_title
 
 CACHE_DIR = ".sitegen-cache"  # machine state beside site.yaml; safe to delete
 
@@ -113,7 +113,8 @@ def read_dumps(config: SiteConfig) -> list[Dump]:
     """Parse every content/dumps/*.txt, with dates completed from site.yaml's capture years."""
     years = capture_years(config)
     dumps = []
-    for path in sorted(config.dumps_dir.glob("*.txt")):
+    listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
+    for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed):
         shown = display_path(path)
         try:
             with path.open("rb") as file:
@@ -139,11 +140,17 @@ def refresh_papers(config: SiteConfig, merged: Merged) -> tuple[list[store.Docum
         if first is not document:
             message = f"same title as {display_path(first.path)}; only that file is refreshed from the dumps"
             problems.append(Problem(display_path(document.path), 1, message))
-    # A paper whose file is unreadable waits until the user repairs it: no second file.
-    papers = [
-        paper for paper in merged.papers
-        if paper.identity in by_identity or slugify(paper.title) not in loaded.unreadable
-    ]
+    # A paper that may be the one in an unreadable file waits until the user repairs it:
+    # writing it elsewhere would leave two files for one paper.
+    readable = {document.slug for document in loaded.documents}
+    papers = []
+    for paper in merged.papers:
+        blocker = None if paper.identity in by_identity else _unreadable_file(paper, readable, loaded.unreadable)
+        if blocker:
+            message = f"'{paper.title}' from the dumps waits until this file is repaired"
+            problems.append(Problem(display_path(config.papers_dir / f"{blocker}.md"), 0, message))
+        else:
+            papers.append(paper)
     slugs = assign_slugs(
         {paper.identity: paper.title for paper in papers},
         {identity: document.slug for identity, document in by_identity.items()},
@@ -159,6 +166,16 @@ def refresh_papers(config: SiteConfig, merged: Merged) -> tuple[list[store.Docum
     updated = sum(1 for document in documents.values() if document.changed) - new
     store.save(documents.values())
     return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems
+
+
+def _unreadable_file(paper: Paper, readable: set[str], unreadable: frozenset[str]) -> str | None:
+    """The unreadable file this paper could be in: one of its slugs before the first free one."""
+    for slug in slug_candidates(paper.identity, paper.title):
+        if slug in unreadable:
+            return slug
+        if slug not in readable:
+            return None
+    return None
 
 
 def refresh_topics(config: SiteConfig, site: Site, loaded: store.Loaded) -> list[store.Document]:

@@ -202,7 +202,7 @@ def _topic(check: _Checker, node: yaml.Node, dumps_dir: Path, earlier: list[Topi
         if not SLUG.fullmatch(slug):
             raise check.fail(keys["slug"], "'slug' may hold only a-z, 0-9 and single dashes")
     else:
-        slug = slugify(title)
+        slug = slugify(title, fallback="topic")
     if any(topic.slug == slug for topic in earlier):
         raise check.fail(keys.get("slug", keys["title"]), f"two topics have the slug '{slug}'; give one a 'slug:'")
 

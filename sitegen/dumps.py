@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from .errors import Problem
 
 MAX_TITLE = 300  # longer text lines are abstracts (real titles stay under 200)
+BINARY_SHARE = 0.1  # a dump with more unreadable characters than this is not text
 
 HEADER_LINES = frozenset(
     line.casefold()
@@ -54,14 +55,15 @@ MONTHS = {
 
 SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]+")
 SURROGATES = re.compile(r"[\ud800-\udfff]")
-AUTHORS = re.compile(r"(?:[•·*-]\s*)?(\d{1,6})\s+authors?", re.IGNORECASE)
-SEPARATOR = re.compile(r"[·•]")
+# U+FFFD: a Windows-1252 "•", "·" or non-breaking space read as UTF-8 (reported as such).
+AUTHORS = re.compile(r"(?:[•·*\-\ufffd]\s*)?(\d{1,6})\s+authors?", re.IGNORECASE)
+SEPARATOR = re.compile(r"[·•\ufffd]")
 DATE = re.compile(
     r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})"
     r"(?:(?:,\s*|\s+)(?P<year>(?:19|20)\d\d)(?!\d))?"
     r"(?:\s+(?P<upvotes>\d{1,7}))?"
 )
-URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+URL = re.compile(r"https?://[!#-&(-;=?-_a-~]+", re.IGNORECASE)  # printable ASCII but quotes, <, >, `
 CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -88,6 +90,19 @@ class Dump:
     capture_year: int
     capture_year_reason: str
     has_yearless_dates: bool
+
+
+class _Tally:
+    """Counts characters, and unreadable ones (U+FFFD, NUL), of the lines passing through."""
+
+    def __init__(self) -> None:
+        self.characters = self.unreadable = 0
+
+    def count(self, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        for number, line in lines:
+            self.characters += len(line)
+            self.unreadable += line.count("\ufffd") + line.count("\x00")
+            yield number, line
 
 
 class _Report:
@@ -211,7 +226,7 @@ def strip_trailing_punctuation(url: str) -> str:
 
 
 def _parse_date(text: str, line: int) -> _Date | None:
-    match = DATE.fullmatch(text)
+    match = DATE.fullmatch(text.replace("\ufffd", " "))
     if not match or match["month"].lower() not in MONTHS:
         return None
     year = int(match["year"]) if match["year"] else None
@@ -223,8 +238,8 @@ def _unglue(line: str, after_header: bool) -> tuple[bool, str]:
     """Split a header word glued to a title; returns (had_header, rest)."""
     if after_header:
         for word in GLUED_HEADERS:
-            rest = line[len(word):]
-            if line.startswith(word) and (rest[:1].isupper() or rest[:1].isdigit()):
+            rest = line[len(word):].lstrip()
+            if line.startswith(word) and rest:
                 return True, rest
     return False, line
 
@@ -234,6 +249,7 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
     current: _Draft | None = None
     tentative = False  # the current abstract is short enough to be a title instead
     after_header = True
+    after_metadata = False  # the line before was "·" or "• N authors"
 
     for number, raw in lines:
         line = clean_line(raw)
@@ -242,7 +258,7 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
         if line.casefold() in HEADER_LINES:
             if current:
                 yield current
-            current, after_header = None, True
+            current, after_header, after_metadata = None, True, False
             continue
         glued, line = _unglue(line, after_header)
         if glued and current:
@@ -251,9 +267,16 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
         after_header = glued
 
         date = _parse_date(line, number)
-        if date or AUTHORS.fullmatch(line) or SEPARATOR.fullmatch(line):
+        if date and not after_metadata:
+            # A paper's date follows its "·" (or authors) line; a bare date is the page's.
+            if current:
+                yield current
+            current, tentative = None, False
+            continue
+        after_metadata = bool(AUTHORS.fullmatch(line) or SEPARATOR.fullmatch(line))
+        if date or after_metadata:
             if current is None:
-                continue  # a page date or stray metadata between pages: noise
+                continue  # stray metadata between pages: noise
             if not current.abstract and not current.has_metadata:
                 report(current.line, "paper has no abstract")
             tentative = False
@@ -326,7 +349,14 @@ def parse_dump(
     def bad_line(number: int) -> None:
         report(number, "bytes that are not UTF-8 replaced by �")
 
-    drafts = list(_drafts(read_lines(source, bad_line), report))
+    tally = _Tally()
+    drafts = list(_drafts(tally.count(read_lines(source, bad_line)), report))
+    binary = tally.unreadable > BINARY_SHARE * tally.characters
+    if binary:
+        share = round(100 * tally.unreadable / tally.characters)
+        report = _Report(name)  # one clear message instead of a warning for every line
+        report(0, f"not a text dump ({share}% of its characters are unreadable); nothing is read from it")
+        drafts = []
     explicit_years = [d.date.year for d in drafts if d.date and d.date.year]
     year, reason = _capture_year(explicit_years, captured_year, build_year)
 
@@ -343,7 +373,7 @@ def parse_dump(
                 line=draft.line,
             )
         )
-    if not entries:
+    if not entries and not binary:
         report(0, "no papers found (empty or header-only dump)")
     return Dump(
         name=name,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .config import SiteConfig, Topic, dump_topics
@@ -69,22 +70,19 @@ def _merge_group(
 ) -> Paper:
     entries = [entry for _, entry in group]
     first = entries[0]
-    abstract = max((e.abstract for e in entries), key=len)
+    richest = max(entries, key=lambda e: len(e.abstract))
     sources = sorted({name for name, _ in group})
     topics = {slug for name in sources for slug in topics_of_dump.get(name, ())}
-    topics |= {slug for slug, pattern in matchers if pattern.search(first.title) or pattern.search(abstract)}
+    topics |= {slug for slug, pattern in matchers if pattern.search(first.title) or pattern.search(richest.abstract)}
     upvotes = [e.upvotes for e in entries if e.upvotes is not None]
-    links: dict[str, None] = {}
-    for entry in entries:
-        links.update(dict.fromkeys(entry.links))
     return Paper(
         identity=identity,
         title=first.title,
-        abstract=abstract,
+        abstract=richest.abstract,
         authors=next((e.authors for e in entries if e.authors is not None), None),
         date=next((e.date for e in entries if e.date is not None), None),
         upvotes=max(upvotes) if upvotes else None,
-        links=tuple(links),
+        links=richest.links,
         topics=tuple(sorted(topics, key=topic_order.__getitem__)),
         sources=tuple(sources),
     )
@@ -103,12 +101,16 @@ def assign_slugs(
     slugs = dict(existing)
     used = set(existing.values()) | set(taken)
     for identity in sorted(titles.keys() - existing.keys()):
-        base = slug = slugify(titles[identity])
-        length = 6
-        while slug in used:
-            slug = f"{base}-{short_hash(identity, length)}"
-            length += 2
+        slug = next(slug for slug in slug_candidates(identity, titles[identity]) if slug not in used)
         slugs[identity] = slug
         used.add(slug)
     return slugs
+
+
+def slug_candidates(identity: str, title: str) -> Iterator[str]:
+    """The slugs a paper may get, in the order they are tried: its title's, then with a longer and longer hash."""
+    base = slugify(title)
+    yield base
+    for length in itertools.count(6, 2):
+        yield f"{base}-{short_hash(identity, length)}"
 

@@ -75,11 +75,25 @@ def parse(path: Path, text: str) -> Document | Problem:
         line = mark.line + 2 if mark else 1
         problem = getattr(error, "problem", None) or str(error)
         return Problem(name, line, f"front matter is not valid YAML ({problem}); the file is left as it is")
+    except Exception as error:  # valid YAML, impossible value: a date 2024-13-01, a bad !!int
+        line = _line_of_bad_value(match.group(1))
+        return Problem(name, line, f"front matter has a value YAML cannot read ({error}); the file is left as it is")
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         return Problem(name, 2, "front matter must be a mapping of keys to values; the file is left as it is")
     return Document(path, meta, text[match.end():], text, text)
+
+
+def _line_of_bad_value(head: str) -> int:
+    """The file line of the first top-level value that cannot be constructed (1 if unknown)."""
+    root = yaml.compose(head, Loader=Loader)
+    for _, value in root.value if isinstance(root, yaml.MappingNode) else []:
+        try:
+            yaml.SafeLoader("").construct_object(value, deep=True)
+        except Exception:
+            return value.start_mark.line + 2
+    return 1
 
 
 def load(directory: Path) -> Loaded:
@@ -125,11 +139,12 @@ def _splice(head: str, fresh: Mapping[str, Any]) -> str:
     lines = head.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    root = yaml.compose(head, Loader=yaml.SafeLoader)
+    root = yaml.compose(head, Loader=Loader)
     spans = _key_spans(root, lines) if root is not None else []
     if spans is None:  # a layout the splice cannot follow: write the values afresh
         values = {**(yaml.load(head, Loader=Loader) or {}), **fresh}
         return dump_yaml(values)
+    newline = "\r\n" if "\r\n" in head else "\n"
     out: list[str] = []
     done: set[str] = set()
     position = 0
@@ -138,13 +153,13 @@ def _splice(head: str, fresh: Mapping[str, Any]) -> str:
             continue
         out += lines[position:start]
         if key not in done:
-            out.append(dump_yaml({key: fresh[key]}))
+            out.append(dump_yaml({key: fresh[key]}).replace("\n", newline))
             done.add(key)
         position = end
     out += lines[position:]
     missing = {key: value for key, value in fresh.items() if key not in done}
     if missing:
-        out.append(dump_yaml(missing))
+        out.append(dump_yaml(missing).replace("\n", newline))
     return "".join(out)
 
 

@@ -19,10 +19,10 @@ def short_hash(text: str, length: int = 6) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
-def slugify(title: str) -> str:
-    """A readable ASCII slug; titles with no Latin letters or digits get a hash."""
+def slugify(title: str, fallback: str = "paper") -> str:
+    """A readable ASCII slug; titles with no Latin letters or digits get `fallback` and a hash."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > MAX_SLUG:
         slug = slug[:MAX_SLUG].rsplit("-", 1)[0]
-    return slug or f"paper-{short_hash(normalize_title(title), 8)}"
+    return slug or f"{fallback}-{short_hash(normalize_title(title), 8)}"

@@ -196,3 +196,42 @@ def test_broken_front_matter_is_reported_and_never_rewritten(listing: Site, brok
     assert path.read_text() == broken
     assert any(p.path.endswith("shared-paper.md") for p in summary.problems)
     assert not list((listing.root / "content" / "papers").glob("shared-paper-*.md"))  # no second copy
+
+
+@pytest.mark.parametrize("value", ["reviewed: 2024-13-01", "count: !!int abc"])
+def test_impossible_values_are_reported_with_their_line_and_never_rewritten(listing: Site, value: str):
+    path = listing.paper_file("shared-paper")
+    text = path.read_text().replace("upvotes:", f"{value}\nupvotes:", 1)
+    path.write_text(text)
+    summary = listing.build()
+    assert path.read_text() == text
+    (problem,) = [p for p in summary.problems if "YAML cannot read" in p.message]
+    assert problem.path.endswith("shared-paper.md")
+    assert problem.line == text.splitlines().index(value) + 1
+
+
+def test_tab_in_user_key_and_crlf_survive_a_refresh(listing: Site):
+    path = listing.paper_file("shared-paper")
+    text = path.read_text().replace("upvotes:", "status:\tread\nupvotes:", 1).replace("\n", "\r\n") + "Notes\r\n"
+    path.write_bytes(text.encode())
+    listing.dump("alpha.txt", paper("Shared Paper", abstract="A changed abstract. " * 20))
+    listing.build()
+    after = path.read_bytes().decode()
+    assert "status:\tread\r\n" in after and after.endswith("---\r\nNotes\r\n")
+    assert "\n" not in after.replace("\r\n", "")
+    assert meta_of_text(after)["abstract"].startswith("A changed abstract.")
+
+
+def meta_of_text(text: str) -> dict:
+    return yaml.safe_load(text.replace("\r\n", "\n").split("---\n")[1].replace("\t", " "))
+
+
+def test_a_new_paper_never_gets_a_second_file_beside_a_broken_one(listing: Site):
+    listing.dump("beta.txt", paper("Shared paper.") + paper("Beta about X-Ray vision") + paper("Shared Paper!"))
+    listing.build()
+    (collided,) = (listing.root / "content" / "papers").glob("shared-paper-*.md")
+    collided.write_text("---\ntitle: [broken\n---\n")
+    summary = listing.build()
+    names = {p.name for p in (listing.root / "content" / "papers").glob("shared-paper*.md")}
+    assert names == {"shared-paper.md", collided.name}
+    assert any("waits until this file is repaired" in p.message for p in summary.problems)

@@ -182,3 +182,40 @@ def test_links_keep_balanced_parentheses_and_drop_trailing_punctuation():
     assert find_links("javascript:alert(1) ftp://x.org https:// https://a.org/x https://a.org/x") == (
         "https://a.org/x",
     )
+
+
+def test_windows_1252_metadata_still_reads_as_metadata():
+    text = "Alpha\n\nAbstract a.\n\n  • 3 authors\n·\nOct 30, 2023 1\n\nBeta\n\nAbstract b.\n"
+    dump = parse_dump(text.encode("cp1252"), "w.txt")
+    assert [(e.title, e.authors, e.date, e.upvotes) for e in dump.entries] == [
+        ("Alpha", 3, dt.date(2023, 10, 30), 1),
+        ("Beta", None, None, None),
+    ]
+    assert {p.line for p in dump.problems} == {5, 6}
+
+
+@pytest.mark.parametrize("glued", ["SubscribemPLUG-Owl: Modularization", "Subscribe\u00a0mPLUG-Owl: Modularization"])
+def test_header_glued_to_any_title_is_split(glued: str):
+    dump = parse_dump(f"Get trending papers in your email inbox!\n{glued}\nWe propose it.\n", "g.txt")
+    assert [e.title for e in dump.entries] == ["mPLUG-Owl: Modularization"]
+
+
+def test_a_bare_date_is_the_pages_not_the_papers():
+    dump = parse_dump("Alpha\n\nAbstract a.\n\nNov 13\n\nBeta\n\nAbstract b.\n\n·\nMay 2, 2022\n", "p.txt")
+    assert [(e.title, e.date) for e in dump.entries] == [("Alpha", None), ("Beta", dt.date(2022, 5, 2))]
+
+
+def test_links_end_before_unicode_punctuation():
+    assert find_links("Code: “https://github.com/a/b”. See https://x.org/y。 or https://z.org/p…") == (
+        "https://github.com/a/b",
+        "https://x.org/y",
+        "https://z.org/p",
+    )
+
+
+def test_a_binary_file_is_skipped_with_one_warning():
+    data = bytes(range(256)) * 2000
+    dump = parse_dump(data, "photo.txt")
+    assert dump.entries == ()
+    (problem,) = dump.problems
+    assert problem.message.startswith("not a text dump")

@@ -49,7 +49,8 @@ def test_template_syntax_error_names_file_and_line_and_keeps_the_previous_site(s
     assert result.stderr.startswith("error: templates/topic.html:2: template syntax error")
     assert "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in small.out.rglob("*") if p.is_file()} == before
-    assert sorted(p.name for p in small.root.iterdir()) == [".sitegen-cache", "_site", "content", "site.yaml", "templates"]
+    names = sorted(p.name for p in small.root.iterdir())
+    assert names == [".sitegen-cache", "_site", "content", "site.yaml", "templates"]
 
 
 def test_output_that_sitegen_did_not_write_is_never_replaced(small: Site):
