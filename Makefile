@@ -8,13 +8,13 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build test lint clean browser node
+.PHONY: build test lint clean browser java
 
 # BASE_URL (optional): the published address, e.g. set by the GitHub Pages workflow.
 build: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m sitegen build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
-test: $(VENV)/.installed-test node_modules/.installed browser
+test: $(VENV)/.installed-test node_modules/.installed browser java
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -30,7 +30,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) --editable '.[test]'
 	touch $@
 
-# lunr.js, pinned by package-lock.json (and Node.js with npm, from Debian, when missing).
+# lunr.js and the HTML checker, pinned by package-lock.json (and Node.js with npm, from Debian, when missing).
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -q && \
@@ -43,6 +43,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+# A Java runtime for the Nu HTML Checker (npm vnu-jar) that the tests run.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q default-jre-headless; }
 
 clean:
 	rm -rf $(VENV) node_modules _site .pytest_cache

@@ -9,13 +9,17 @@ from pathlib import Path
 
 from . import __version__
 from .build import build
-from .config import normalize_base_url
+from .check import check_site
+from .config import display_path, load_config, normalize_base_url
 from .errors import SitegenError
 
-EXAMPLES = """example:
+BUILD_EXAMPLES = """examples:
   python -m sitegen build                      # site.yaml here, output in _site/
   python -m sitegen build --config my/site.yaml --out public
   python -m sitegen build --base-url https://me.github.io/reading-list/
+"""
+CHECK_EXAMPLES = """example:
+  python -m sitegen check                      # the site in _site/, exit 1 if anything is wrong
 """
 
 
@@ -33,25 +37,57 @@ def parser() -> argparse.ArgumentParser:
     build_verb = verbs.add_parser(
         "build",
         help="turn the dumps into paper pages, topic pages and the site",
-        epilog=EXAMPLES,
+        epilog=BUILD_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     build_verb.add_argument(
-        "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
-    )
-    build_verb.add_argument("--out", type=Path, help="output folder (default: _site next to the config)")
-    build_verb.add_argument(
         "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
     )
-    build_verb.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    build_verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
+    build_verb.set_defaults(run=run_build)
+    check_verb = verbs.add_parser(
+        "check",
+        help="check a built site: broken links, missing assets, links out of the site, duplicate ids",
+        epilog=CHECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check_verb.set_defaults(run=run_check)
+    for verb in (build_verb, check_verb):
+        verb.add_argument(
+            "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
+        )
+        verb.add_argument("--out", type=Path, help="the site's output folder (default: _site next to the config)")
+        verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     return main
+
+
+def run_build(args: argparse.Namespace, out: Path) -> int:
+    summary = build(args.config, out, args.base_url, check=not args.no_check)
+    for note in summary.notes:
+        print(f"note: {note}")
+    for problem in summary.problems:
+        print(f"warning: {problem}")
+    print(summary.line(out))
+    return 0
+
+
+def run_check(args: argparse.Namespace, out: Path) -> int:
+    config = load_config(args.config)
+    if not out.is_dir():
+        raise SitegenError("no built site here; run `python -m sitegen build` first", display_path(out))
+    problems = check_site(out, config.base_url)
+    for problem in problems:
+        print(f"problem: {problem}")
+    pages = sum(1 for _ in out.rglob("*.html"))
+    print(f"checked {pages} pages in {display_path(out)}/: {len(problems) or 'no'} problems")
+    return 1 if problems else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     out = args.out if args.out is not None else args.config.parent / "_site"
     try:
-        summary = build(args.config, out, args.base_url)
+        return args.run(args, out)
     except SitegenError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -63,12 +99,6 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"error: internal error ({type(error).__name__}: {error}); rerun with --debug", file=sys.stderr)
         return 1
-    for note in summary.notes:
-        print(f"note: {note}")
-    for problem in summary.problems:
-        print(f"warning: {problem}")
-    print(summary.line(out))
-    return 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import store
+from .check import check_site
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
@@ -53,10 +54,11 @@ def plural(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
-def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
+def build(config_path: Path, out: Path, base_url: str | None = None, check: bool = True) -> Summary:
     """Run the whole pipeline; raises SitegenError for input the user must fix.
 
-    `base_url` overrides site.yaml's (the Pages workflow knows the published address).
+    `base_url` overrides site.yaml's (the Pages workflow knows the published address);
+    `check` checks the built site's links, assets and ids.
     """
     started = time.perf_counter()
     config = load_config(config_path)
@@ -72,6 +74,7 @@ def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
         store.save(refresh_topics(config, site, topics))
         search = search_files(site) + lunr_files()
         pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
+        output_problems = check_site(out, config.base_url) if check else []
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return Summary(
         dumps=len(dumps),
@@ -86,6 +89,7 @@ def build(config_path: Path, out: Path, base_url: str | None = None) -> Summary:
         problems=tuple(sorted(
             [p for dump in dumps for p in dump.problems] + content_problems
             + list(topics.problems) + list(site.problems) + budget_problems(config, search_payload)
+            + output_problems
         )),
         seconds=time.perf_counter() - started,
     )

@@ -55,6 +55,7 @@ MONTHS = {
 
 SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]+")
 SURROGATES = re.compile(r"[\ud800-\udfff]")
+BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")  # can make a title read backwards
 # U+FFFD: a Windows-1252 "•", "·" or non-breaking space read as UTF-8 (reported as such).
 AUTHORS = re.compile(r"(?:[•·*\-\ufffd]\s*)?(\d{1,6})\s+authors?", re.IGNORECASE)
 SEPARATOR = re.compile(r"[·•\ufffd]")
@@ -191,8 +192,8 @@ def _split_endings(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]
 
 
 def clean_line(line: str) -> str:
-    """Collapse every kind of space and control character into single spaces."""
-    line = SURROGATES.sub("\ufffd", line)
+    """Collapse every kind of space and control character into single spaces; drop direction overrides."""
+    line = BIDI_CONTROLS.sub("", SURROGATES.sub("\ufffd", line))
     return SPACES.sub(" ", line).strip()
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 from xml.etree.ElementTree import Element
 
 import jinja2
@@ -46,7 +46,13 @@ class _SafeLinks(markdown.treeprocessors.Treeprocessor):
             if not _is_safe(href):
                 element.attrib.pop("href")
             elif urlsplit(href).scheme:
+                element.set("href", href_of(href))
                 element.set("rel", "noopener")
+
+
+def href_of(url: str) -> str:
+    """The URL with characters that are not allowed in an href (`{`, `|`, spaces…) percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _is_safe(url: str) -> bool:
@@ -116,7 +122,7 @@ def environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(markdown=Markdown(), long_date=long_date, excerpt=excerpt)
+    env.filters.update(markdown=Markdown(), long_date=long_date, excerpt=excerpt, href=href_of)
     env.globals.update(lookup_links=lookup_links)
     return env
 

@@ -84,7 +84,7 @@ def test_hostile_titles_round_trip_through_yaml_and_are_escaped_in_html(site: Si
     site.build()
     (path,) = (site.root / "content" / "papers").glob("*.md")
     meta = meta_of(path)
-    assert meta["title"] == title
+    assert meta["title"] == title.replace("\u202e", "")  # direction overrides are dropped by the parser
     html = (site.out / "papers" / f"{path.stem}.html").read_text()
     assert "<script>alert" not in html and "<b>bold" not in html and "<i>raw" not in html
     assert "&lt;i&gt;raw&lt;/i&gt;" in html  # raw HTML in an abstract shows as text

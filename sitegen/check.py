@@ -1,0 +1,117 @@
+"""Check a built site before it ships: links, assets, ids.
+
+Reads the pages back from disk with a regular expression rather than a full HTML
+parser: sitegen writes every attribute double-quoted, and this keeps the check fast
+enough to run after every build of thousands of pages.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .config import display_path
+from .errors import Problem
+
+TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
+ATTRIBUTE = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
+LOADED = {"script", "img", "iframe", "source", "video", "audio", "embed"}  # and <link>, but for a few rels
+NOT_LOADED_RELS = {"canonical", "alternate", "next", "prev", "author", "license"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    tag: str
+    url: str
+    offset: int
+    rel: frozenset[str] = frozenset()
+
+    @property
+    def loads(self) -> bool:
+        """True when the browser fetches it with the page (a script, an image, a stylesheet)."""
+        return self.tag in LOADED or (self.tag == "link" and not self.rel & NOT_LOADED_RELS)
+
+
+def references(text: str) -> tuple[list[Reference], list[tuple[str, int]]]:
+    """The href/src references and the ids (with their offsets) of one page."""
+    found, ids = [], []
+    for tag in TAG.finditer(text):
+        attributes = {name.lower(): html.unescape(value) for name, value in ATTRIBUTE.findall(tag.group(2))}
+        name = tag.group(1).lower()
+        rel = frozenset(attributes.get("rel", "").lower().split())
+        for attribute in ("href", "src"):
+            if attribute in attributes:
+                found.append(Reference(name, attributes[attribute], tag.start(), rel))
+        if "id" in attributes:
+            ids.append((attributes["id"], tag.start()))
+    return found, ids
+
+
+def check_site(site: Path, base_url: str | None = None) -> list[Problem]:
+    """Every problem in a built site: broken or escaping links, missing assets, duplicate ids."""
+    site = site.absolute()
+    pages = {path.relative_to(site).as_posix(): path.read_text(encoding="utf-8") for path in site.rglob("*.html")}
+    parsed = {name: references(text) for name, text in pages.items()}
+    ids = {name: {identifier for identifier, _ in found[1]} for name, found in parsed.items()}
+    files = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file()}
+    folders = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_dir()}
+    problems = []
+    for name, (found, page_ids) in sorted(parsed.items()):
+        text = pages[name]
+
+        def report(offset: int, message: str, page: str = name, text: str = text) -> None:
+            problems.append(Problem(display_path(site / page), text.count("\n", 0, offset) + 1, message))
+
+        seen: set[str] = set()
+        for identifier, offset in page_ids:
+            if identifier in seen:
+                report(offset, f"duplicate id '{identifier}'")
+            seen.add(identifier)
+        for reference in found:
+            message = _problem(name, reference, files, folders, ids, base_url)
+            if message:
+                report(reference.offset, message)
+    return problems
+
+
+def _problem(
+    page: str,
+    reference: Reference,
+    files: set[str],
+    folders: set[str],
+    ids: dict[str, set[str]],
+    base_url: str | None,
+) -> str | None:
+    url = reference.url
+    if base_url and url.startswith(base_url):
+        url = "/" + url[len(base_url):]  # an absolute link into the site itself (404.html)
+        root = ""
+    else:
+        root = posixpath.dirname(page)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"unreadable URL {reference.url!r}"
+    if parts.scheme or parts.netloc:
+        if reference.loads:
+            return f"loads {reference.url} from another host"
+        if parts.scheme.lower() not in ("http", "https", "mailto"):
+            return f"link with the scheme '{parts.scheme}': {reference.url}"
+        return None
+    if url.startswith("/") and root:
+        return f"root-relative link {reference.url} (breaks from disk and under a sub-path)"
+    target = posixpath.normpath(posixpath.join(root, unquote(parts.path))) if parts.path else page
+    if target == ".." or target.startswith("../"):
+        return f"link {reference.url} points outside the site"
+    target = target.lstrip("/")
+    if parts.path.endswith("/") or target in folders or target == ".":
+        return f"link {reference.url} names a folder, not a file (breaks from disk)"
+    if target not in files:
+        return f"missing {'asset' if reference.loads else 'page'} {reference.url}"
+    if parts.fragment and target in ids and unquote(parts.fragment) not in ids[target]:
+        return f"link {reference.url} names an anchor that does not exist"
+    return None
