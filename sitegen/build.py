@@ -66,6 +66,8 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
         config = replace(config, base_url=base_url)
     with exclusive(config.root):
         remove_leftovers(out)
+        store.remove_leftovers(config.papers_dir)
+        store.remove_leftovers(config.topics_dir)
         dumps = read_dumps(config)
         merged = merge(dumps, config)
         papers, new, updated, content_problems = refresh_papers(config, merged)

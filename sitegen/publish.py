@@ -38,7 +38,9 @@ def publish(
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     except OSError as error:
-        raise SitegenError(f"cannot write the output: {error.strerror}", display_path(out)) from None
+        raise SitegenError(
+            f"cannot create the output folder ({error.strerror}); choose another --out", display_path(out)
+        ) from None
     try:
         staging.chmod(0o755)
         count = 0

@@ -149,8 +149,23 @@ def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
     except jinja2.TemplateSyntaxError as error:
         name = display_path(Path(error.filename)) if error.filename else error.name or "template"
         raise SitegenError(f"template syntax error: {error.message}", name, error.lineno) from None
-    except jinja2.TemplateError as error:
-        raise SitegenError(f"template error: {error}", "templates") from None
+    except Exception as error:
+        place = _template_frame(error)
+        if place is None:
+            raise
+        raise SitegenError(f"template error: {type(error).__name__}: {error}", *place) from None
+
+
+def _template_frame(error: Exception) -> tuple[str, int] | None:
+    """The template file and line where rendering failed (Jinja puts them in the traceback)."""
+    place = None
+    frame = error.__traceback__
+    while frame:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.endswith(".html") and Path(filename).is_file():
+            place = (display_path(Path(filename)), frame.tb_lineno)
+        frame = frame.tb_next
+    return place
 
 
 def _by_year(papers: tuple[PaperPage, ...]) -> list[tuple[str, list[PaperPage]]]:

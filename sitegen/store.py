@@ -186,6 +186,12 @@ def _key_spans(root: yaml.Node, lines: list[str]) -> list[tuple[str, int, int]] 
     return spans
 
 
+def remove_leftovers(directory: Path) -> None:
+    """Delete the temporary files of writes that a killed build left unfinished."""
+    for leftover in directory.glob(".*.md.*.tmp") if directory.is_dir() else []:
+        leftover.unlink(missing_ok=True)
+
+
 def save(documents: Iterable[Document]) -> int:
     """Write every changed document atomically; returns how many were written."""
     written = 0

@@ -235,3 +235,15 @@ def test_a_new_paper_never_gets_a_second_file_beside_a_broken_one(listing: Site)
     names = {p.name for p in (listing.root / "content" / "papers").glob("shared-paper*.md")}
     assert names == {"shared-paper.md", collided.name}
     assert any("waits until this file is repaired" in p.message for p in summary.problems)
+
+
+def test_renaming_a_dump_keeps_the_papers_files_and_notes(listing: Site):
+    path = listing.paper_file("alpha-only")
+    annotated = annotate(path)
+    (listing.root / "content" / "dumps" / "alpha.txt").rename(listing.root / "content" / "dumps" / "first.txt")
+    listing.write_config(CONFIG.replace("[alpha.txt]", "[first.txt]"))
+    listing.build()
+    text = path.read_text()
+    assert text.endswith(NOTES) and USER_KEYS in text
+    assert meta_of(path)["sources"] == ["first.txt"]
+    assert text.replace("- first.txt", "- alpha.txt") == annotated

@@ -113,3 +113,18 @@ def test_missing_lunrjs_stops_the_build_with_what_to_do(small: Site, monkeypatch
     with pytest.raises(SitegenError, match=r"lunr.js is missing; run `npm ci`"):
         small.build()
     assert (small.out / "index.html").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("line one\n{{ paper.no_such_key }}\n", "template error: UndefinedError"),
+        ("line one\n{{ 1 / 0 }}\n", "template error: ZeroDivisionError"),
+    ],
+)
+def test_template_error_at_render_time_names_file_and_line(small: Site, template: str, message: str):
+    (small.root / "templates").mkdir()
+    (small.root / "templates" / "paper.html").write_text(template)
+    result = small.cli("build")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: templates/paper.html:2: {message}"), result.stderr
