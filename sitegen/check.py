@@ -17,8 +17,9 @@ from urllib.parse import unquote, urlsplit
 from .config import display_path
 from .errors import Problem
 
-TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
-ATTRIBUTE = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
+LINK = re.compile(r'<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?\s(?:href|src)="([^"]*)"[^>]*>')
+ID = re.compile(r'<[^>]*?\sid="([^"]*)"')
+REL = re.compile(r'\srel="([^"]*)"')
 LOADED = {"script", "img", "iframe", "source", "video", "audio", "embed"}  # and <link>, but for a few rels
 NOT_LOADED_RELS = {"canonical", "alternate", "next", "prev", "author", "license"}
 
@@ -38,16 +39,13 @@ class Reference:
 
 def references(text: str) -> tuple[list[Reference], list[tuple[str, int]]]:
     """The href/src references and the ids (with their offsets) of one page."""
-    found, ids = [], []
-    for tag in TAG.finditer(text):
-        attributes = {name.lower(): html.unescape(value) for name, value in ATTRIBUTE.findall(tag.group(2))}
-        name = tag.group(1).lower()
-        rel = frozenset(attributes.get("rel", "").lower().split())
-        for attribute in ("href", "src"):
-            if attribute in attributes:
-                found.append(Reference(name, attributes[attribute], tag.start(), rel))
-        if "id" in attributes:
-            ids.append((attributes["id"], tag.start()))
+    found = []
+    for match in LINK.finditer(text):
+        tag, url = match.group(1).lower(), match.group(2)
+        rel = REL.search(match.group(0)) if tag == "link" else None
+        rels = frozenset(rel.group(1).lower().split()) if rel else frozenset()
+        found.append(Reference(tag, html.unescape(url) if "&" in url else url, match.start(), rels))
+    ids = [(html.unescape(match.group(1)), match.start()) for match in ID.finditer(text)]
     return found, ids
 
 
@@ -60,6 +58,7 @@ def check_site(site: Path, base_url: str | None = None) -> list[Problem]:
     files = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file()}
     folders = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_dir()}
     problems = []
+    verdicts: dict[tuple[str, str, bool], str | None] = {}
     for name, (found, page_ids) in sorted(parsed.items()):
         text = pages[name]
 
@@ -71,10 +70,13 @@ def check_site(site: Path, base_url: str | None = None) -> list[Problem]:
             if identifier in seen:
                 report(offset, f"duplicate id '{identifier}'")
             seen.add(identifier)
+        folder = posixpath.dirname(name)
         for reference in found:
-            message = _problem(name, reference, files, folders, ids, base_url)
-            if message:
-                report(reference.offset, message)
+            key = (folder, reference.url, reference.loads)  # most links repeat from page to page
+            if key not in verdicts:
+                verdicts[key] = _problem(name, reference, files, folders, ids, base_url)
+            if verdicts[key]:
+                report(reference.offset, verdicts[key])
     return problems
 
 
