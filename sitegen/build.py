@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
+import hashlib
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -10,7 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import search as search_module
 from . import store
+from .cache import CODE_VERSION, FOLDER, Cache, file_key
 from .check import check_site
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
@@ -18,11 +23,9 @@ from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .publish import publish, remove_leftovers
-from .render import asset_dirs, render_site, search_script
+from .render import DEFAULT_THEME, asset_dirs, render_site, search_script
 from .search import Payload, lunr_files, payload, search_files
 from .text import normalize_title
-
-CACHE_DIR = ".sitegen-cache"  # machine state beside site.yaml; safe to delete
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,14 @@ class Summary:
     notes: tuple[str, ...]
     problems: tuple[Problem, ...]
     seconds: float
+    unchanged: bool = False  # nothing changed since the last build: nothing was read or written
 
     def line(self, out: Path) -> str:
+        if self.unchanged:
+            return (
+                f"nothing changed since the last build: {display_path(out)}/ is up to date "
+                f"({plural(self.papers, 'paper')}; {plural(len(self.problems), 'warning')}); {self.seconds:.2f} s"
+            )
         return (
             f"built {display_path(out)}/ from {plural(self.dumps, 'dump')}: "
             f"{plural(self.entries, 'entry', 'entries')}, "
@@ -58,25 +67,41 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
     """Run the whole pipeline; raises SitegenError for input the user must fix.
 
     `base_url` overrides site.yaml's (the Pages workflow knows the published address);
-    `check` checks the built site's links, assets and ids.
+    `check` checks the built site's links, assets and ids. When no input has changed
+    since the last build and its output is intact, nothing is read or written.
     """
     started = time.perf_counter()
     config = load_config(config_path)
     if base_url:
         config = replace(config, base_url=base_url)
     with exclusive(config.root):
-        remove_leftovers(out)
-        store.remove_leftovers(config.papers_dir)
-        store.remove_leftovers(config.topics_dir)
-        dumps = read_dumps(config)
-        merged = merge(dumps, config)
-        papers, new, updated, content_problems = refresh_papers(config, merged)
-        topics = store.load(config.topics_dir)
-        site = build_site(config, papers, topics.documents)
-        store.save(refresh_topics(config, site, topics))
-        search = search_files(site) + lunr_files()
-        pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
-        output_problems = check_site(out, config.base_url) if check else []
+        last = Cache(config.root, "last-build")
+        if last.get("inputs") == inputs_state(config, out, check) and last.get("output") == output_state(out):
+            return replace(last.get("summary"), pages=0, unchanged=True, seconds=time.perf_counter() - started)
+        summary = _build(config, out, check, started)
+        last.put("inputs", inputs_state(config, out, check))
+        last.put("output", output_state(out))
+        last.put("summary", summary)
+        last.save()
+    return summary
+
+
+def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summary:
+    remove_leftovers(out)
+    store.remove_leftovers(config.papers_dir)
+    store.remove_leftovers(config.topics_dir)
+    parsed, documents = Cache(config.root, "dumps"), Cache(config.root, "documents")
+    dumps = read_dumps(config, parsed)
+    merged = merge(dumps, config)
+    papers, new, updated, content_problems = refresh_papers(config, merged, documents)
+    topics = store.load(config.topics_dir, documents)
+    site = build_site(config, papers, topics.documents)
+    store.save(refresh_topics(config, site, topics), documents)
+    search = search_files(site) + lunr_files()
+    pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
+    output_problems = check_site(out, config.base_url) if check else []
+    parsed.save()
+    documents.save()
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return Summary(
         dumps=len(dumps),
@@ -97,10 +122,37 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
     )
 
 
+def inputs_state(config: SiteConfig, out: Path, check: bool) -> str:
+    """A digest of everything a build reads, by file size and modification time."""
+    digest = hashlib.sha1(repr((CODE_VERSION, os.getcwd(), str(out.absolute()), check, config.base_url,
+                                dt.date.today().year)).encode())
+    digest.update(config.path.read_bytes())
+    folders = [
+        config.dumps_dir, config.papers_dir, config.topics_dir, config.templates_dir, DEFAULT_THEME,
+        search_module.LUNR_DIR,
+    ]
+    for folder in folders:
+        digest.update(repr(_files_state(folder)).encode())
+    return digest.hexdigest()
+
+
+def output_state(out: Path) -> list[tuple[str, int, int]]:
+    """What the output holds, by size and modification time: a touched or deleted file shows."""
+    return _files_state(out)
+
+
+def _files_state(folder: Path) -> list[tuple[str, int, int]]:
+    state = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        status = path.stat()
+        state.append((path.relative_to(folder).as_posix(), status.st_size, status.st_mtime_ns))
+    return state
+
+
 @contextmanager
 def exclusive(site_root: Path) -> Iterator[None]:
     """Hold the site's build lock: a second build waits instead of mixing its output in."""
-    folder = site_root / CACHE_DIR
+    folder = site_root / FOLDER
     try:
         folder.mkdir(exist_ok=True)
         handle = open(folder / "build.lock", "w")  # noqa: SIM115 (held for the whole block)
@@ -115,27 +167,34 @@ def exclusive(site_root: Path) -> Iterator[None]:
         yield
 
 
-def read_dumps(config: SiteConfig) -> list[Dump]:
+def read_dumps(config: SiteConfig, cache: Cache) -> list[Dump]:
     """Parse every content/dumps/*.txt, with dates completed from site.yaml's capture years."""
     years = capture_years(config)
     dumps = []
     listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
     for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed):
         shown = display_path(path)
-        try:
-            with path.open("rb") as file:
-                dump = parse_dump(file, path.name, captured_year=years.get(path.name))
-        except OSError as error:
-            problem = Problem(shown, 0, f"cannot read the dump: {error.strerror}")
-            dumps.append(Dump(path.name, (), (problem,), 0, "", False))
-            continue
-        dumps.append(replace(dump, problems=tuple(replace(p, path=shown) for p in dump.problems)))
+        key = (shown, file_key(path), years.get(path.name), dt.date.today().year)
+        dump = cache.get(key)
+        if dump is None:
+            try:
+                with path.open("rb") as file:
+                    dump = parse_dump(file, path.name, captured_year=years.get(path.name))
+            except OSError as error:
+                problem = Problem(shown, 0, f"cannot read the dump: {error.strerror}")
+                dumps.append(Dump(path.name, (), (problem,), 0, "", False))
+                continue
+            dump = replace(dump, problems=tuple(replace(p, path=shown) for p in dump.problems))
+            cache.put(key, dump)
+        dumps.append(dump)
     return dumps
 
 
-def refresh_papers(config: SiteConfig, merged: Merged) -> tuple[list[store.Document], int, int, list[Problem]]:
+def refresh_papers(
+    config: SiteConfig, merged: Merged, cache: Cache
+) -> tuple[list[store.Document], int, int, list[Problem]]:
     """Write each merged paper into its file (new or refreshed); return every paper file."""
-    loaded = store.load(config.papers_dir)
+    loaded = store.load(config.papers_dir, cache)
     problems = list(loaded.problems)
     by_identity: dict[str, store.Document] = {}
     for document in loaded.documents:
@@ -170,7 +229,7 @@ def refresh_papers(config: SiteConfig, merged: Merged) -> tuple[list[store.Docum
         )
     new = sum(1 for document in documents.values() if document.on_disk is None)
     updated = sum(1 for document in documents.values() if document.changed) - new
-    store.save(documents.values())
+    store.save(documents.values(), cache)
     return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems
 
 

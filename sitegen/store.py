@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from .cache import Cache, file_key
 from .config import display_path
 from .errors import Problem, SitegenError
 from .papers import Paper
@@ -96,22 +97,35 @@ def _line_of_bad_value(head: str) -> int:
     return 1
 
 
-def load(directory: Path) -> Loaded:
-    """Every *.md file of a directory, in name order."""
+def load(directory: Path, cache: Cache | None = None) -> Loaded:
+    """Every *.md file of a directory, in name order; files unchanged since `cache` saw them are not re-read."""
     documents, problems, unreadable = [], [], set()
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            result: Document | Problem = Problem(display_path(path), 0, f"cannot read the file: {error}")
-        else:
-            result = parse(path, text)
+        key = _cache_key(path)
+        result = cache.get(key) if cache and key else None
+        if result is None:
+            result = _read(path)
+            if cache and key:
+                cache.put(key, result)
         if isinstance(result, Problem):
             problems.append(result)
             unreadable.add(path.stem)
         else:
             documents.append(result)
     return Loaded(tuple(documents), tuple(problems), frozenset(unreadable))
+
+
+def _cache_key(path: Path) -> tuple[str, str, int, int] | None:
+    key = file_key(path)
+    return (str(path.absolute()), display_path(path), *key[1:]) if key else None
+
+
+def _read(path: Path) -> Document | Problem:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return Problem(display_path(path), 0, f"cannot read the file: {error}")
+    return parse(path, text)
 
 
 def refresh(document: Document | None, path: Path, fresh: Mapping[str, Any]) -> Document:
@@ -192,13 +206,16 @@ def remove_leftovers(directory: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def save(documents: Iterable[Document]) -> int:
+def save(documents: Iterable[Document], cache: Cache | None = None) -> int:
     """Write every changed document atomically; returns how many were written."""
     written = 0
     for document in documents:
         if document.changed:
             write_atomic(document.path, document.text)
             written += 1
+            key = _cache_key(document.path)
+            if cache and key:  # the next build need not read back what it just wrote
+                cache.put(key, replace(document, on_disk=document.text))
     return written
 
 

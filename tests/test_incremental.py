@@ -1,0 +1,54 @@
+"""Rebuilds: nothing changed means nothing written; any change gives what a cold build gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import Site, copy_sample
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        path.relative_to(folder).as_posix(): (path.stat().st_mtime_ns, path.read_bytes())
+        for path in folder.rglob("*")
+        if path.is_file() and ".sitegen-cache" not in path.parts
+    }
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path):
+    site = copy_sample(tmp_path / "site")
+    first = site.build()
+    before = snapshot(site.root)
+    again = site.build()
+    assert again.unchanged and again.pages == 0
+    assert (again.papers, again.problems, again.notes) == (first.papers, first.problems, first.notes)
+    assert snapshot(site.root) == before
+
+
+def test_a_touched_or_deleted_output_file_is_rebuilt(tmp_path: Path):
+    site = copy_sample(tmp_path / "site")
+    site.build()
+    (site.out / "index.html").write_text("broken")
+    assert not site.build().unchanged
+    assert "<!doctype html>" in (site.out / "index.html").read_text()
+    (site.out / "papers.html").unlink()
+    assert not site.build().unchanged and (site.out / "papers.html").exists()
+
+
+def test_edits_give_exactly_what_a_cold_build_of_the_same_inputs_gives(tmp_path: Path):
+    site = copy_sample(tmp_path / "site")
+    site.build()
+    notes = site.paper_file("data-filtering-networks")
+    notes.write_text(notes.read_text() + "Read this one first.\n")
+    assert not site.build().unchanged
+    more = "".join(f"New Paper Number {n}\n\nAn abstract about diffusion number {n}. " * 1 + "\n\n" for n in range(10))
+    site.dump("data-filtering.txt", (site.root / "content/dumps/data-filtering.txt").read_text() + "\n" + more)
+    summary = site.build()
+    assert summary.new == 10
+
+    cold = Site(tmp_path / "cold")
+    shutil.copy(site.config, cold.config)
+    shutil.copytree(site.root / "content", cold.root / "content", dirs_exist_ok=True)
+    cold.build()
+    assert {k: v for k, (_, v) in snapshot(cold.out).items()} == {k: v for k, (_, v) in snapshot(site.out).items()}
