@@ -9,6 +9,7 @@ with raw HTML switched off and links limited to safe schemes.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,10 +29,18 @@ DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 RECENT_PAPERS = 12
 EXCERPT_CHARS = 280
 SAFE_SCHEMES = ("http", "https", "mailto", "")
+C0_AND_SPACE = "".join(map(chr, range(0x21)))  # browsers strip these around a URL...
+TABS_AND_NEWLINES = re.compile(r"[\t\n\r]")  # ...and drop these anywhere in it
 
 
-class _SafeLinks(markdown.treeprocessors.Treeprocessor):
-    """Drop links with unsafe schemes; turn images into links (nothing loads from elsewhere)."""
+class _SafeMarkup(markdown.treeprocessors.Treeprocessor):
+    """Make Markdown's output safe and fit for the pages' Content-Security-Policy.
+
+    Links keep only safe schemes, judged on the URL as a browser reads it (character
+    references decoded, tabs and newlines gone: `&#106;avascript:` is `javascript:`);
+    images become links, so nothing loads from another host; table alignment becomes
+    a class, since the policy allows no inline style.
+    """
 
     def run(self, root: Element) -> None:
         for element in root.iter():
@@ -40,14 +49,19 @@ class _SafeLinks(markdown.treeprocessors.Treeprocessor):
                 element.tag, element.text = "a", alt
                 element.attrib.clear()
                 element.set("href", source)
-            href = element.get("href") if element.tag == "a" else None
-            if href is None:
+            alignment = re.search(r"text-align:\s*(left|right|center)", element.attrib.pop("style", ""))
+            if alignment:
+                element.set("class", f"align-{alignment.group(1)}")
+            if element.tag != "a" or "href" not in element.attrib:
                 continue
-            if not _is_safe(href):
+            url = TABS_AND_NEWLINES.sub("", html.unescape(element.get("href", "")).strip(C0_AND_SPACE))
+            if not _is_safe(url):
                 element.attrib.pop("href")
-            elif urlsplit(href).scheme:
-                element.set("href", href_of(href))
+            elif urlsplit(url).scheme:
+                element.set("href", href_of(url))
                 element.set("rel", "noopener")
+            else:
+                element.set("href", url)
 
 
 def href_of(url: str) -> str:
@@ -78,7 +92,7 @@ class _NoRawHtml(markdown.extensions.Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_BareUrls(f"(?i){URL.pattern}", md), "bare_urls", 5)
-        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+        md.treeprocessors.register(_SafeMarkup(md), "safe_markup", 0)
 
 
 class Markdown:
