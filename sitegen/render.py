@@ -9,9 +9,14 @@ with raw HTML switched off and links limited to safe schemes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import multiprocessing
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlsplit
 from xml.etree.ElementTree import Element
@@ -141,25 +146,72 @@ def environment(config: SiteConfig) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
-    """Yield (path in the output, HTML) for every page."""
-    env = environment(config)
-    try:
-        def page(template: str, path: str, root: str | None = None, **context: object) -> tuple[str, str]:
-            root = "../" * path.count("/") if root is None else root
-            html = env.get_template(template).render(site=site, root=root, path=path, **context)
-            return path, html
+@dataclass(frozen=True)
+class Page:
+    template: str
+    path: str
+    root: str  # from the page back to the site root: "", "../", or base_url for 404.html
+    context: Mapping[str, object]
 
-        yield page("index.html", "index.html", recent=site.papers[:RECENT_PAPERS])
-        years = _by_year(site.papers)
-        yield page("papers.html", "papers.html", years=years)
-        yield page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()])
-        for paper in site.papers:
-            yield page("paper.html", paper.url, paper=paper)
-        for topic in site.topics:
-            yield page("topic.html", topic.url, topic=topic)
+
+def plan_pages(site: Site) -> list[Page]:
+    """Every page of the site, with what its template is given besides `site`."""
+
+    def page(template: str, path: str, root: str | None = None, **context: object) -> Page:
+        return Page(template, path, "../" * path.count("/") if root is None else root, context)
+
+    years = _by_year(site.papers)
+    return [
+        page("index.html", "index.html", recent=site.papers[:RECENT_PAPERS]),
+        page("papers.html", "papers.html", years=years),
+        page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()]),
+        *(page("paper.html", paper.url, paper=paper) for paper in site.papers),
+        *(page("topic.html", topic.url, topic=topic) for topic in site.topics),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
-        yield page("404.html", "404.html", root=site.base_url or "")
+        page("404.html", "404.html", root=site.base_url or ""),
+    ]
+
+
+def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
+    """Yield (path in the output, HTML) for every page, rendered on every core for a large site."""
+    pages = plan_pages(site)
+    workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from _render_batch(site, config, pages)
+        return
+    global _job  # forked workers inherit it: no need to pickle the site
+    _job = (site, config, pages)
+    batches = [range(start, min(start + BATCH, len(pages))) for start in range(0, len(pages), BATCH)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for rendered in pool.map(_render_numbers, batches):
+                yield from rendered
+    finally:
+        _job = None
+
+
+PAGES_PER_WORKER = 500  # below this, starting processes costs more than it saves
+BATCH = 64
+_job: tuple[Site, SiteConfig, list[Page]] | None = None
+
+
+def _render_numbers(numbers: range) -> list[tuple[str, str]]:
+    site, config, pages = _job
+    return list(_render_batch(site, config, [pages[number] for number in numbers]))
+
+
+@functools.lru_cache(maxsize=1)
+def _environment(config: SiteConfig) -> jinja2.Environment:
+    """One environment per process and site: templates are compiled once."""
+    return environment(config)
+
+
+def _render_batch(site: Site, config: SiteConfig, pages: list[Page]) -> Iterator[tuple[str, str]]:
+    env = _environment(config)
+    try:
+        for page in pages:
+            template = env.get_template(page.template)
+            yield page.path, template.render(site=site, root=page.root, path=page.path, **page.context)
     except jinja2.TemplateSyntaxError as error:
         name = display_path(Path(error.filename)) if error.filename else error.name or "template"
         raise SitegenError(f"template syntax error: {error.message}", name, error.lineno) from None

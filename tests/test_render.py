@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from conftest import Site
@@ -128,3 +129,18 @@ def test_template_error_at_render_time_names_file_and_line(small: Site, template
     result = small.cli("build")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: templates/paper.html:2: {message}"), result.stderr
+
+
+def test_rendering_on_several_cores_gives_the_same_site_and_the_same_errors(small: Site, monkeypatch, tmp_path):
+    small.build()
+    sequential = {p.relative_to(small.out): p.read_bytes() for p in small.out.rglob("*") if p.is_file()}
+    monkeypatch.setattr("sitegen.render.PAGES_PER_WORKER", 1)
+    monkeypatch.setattr("sitegen.render.BATCH", 2)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    shutil.rmtree(small.root / ".sitegen-cache")
+    small.build()
+    assert {p.relative_to(small.out): p.read_bytes() for p in small.out.rglob("*") if p.is_file()} == sequential
+    (small.root / "templates").mkdir()
+    (small.root / "templates" / "topic.html").write_text("line one\n{{ 1 / 0 }}\n")
+    with pytest.raises(SitegenError, match=r"templates/topic.html:2: template error: ZeroDivisionError"):
+        small.build()
