@@ -9,7 +9,6 @@ with raw HTML switched off and links limited to safe schemes.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import multiprocessing
 import os
@@ -175,12 +174,14 @@ def plan_pages(site: Site) -> list[Page]:
 def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
     """Yield (path in the output, HTML) for every page, rendered on every core for a large site."""
     pages = plan_pages(site)
+    env = environment(config)
     workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_batch(site, config, pages)
+        yield from _render_batch(site, env, pages)
         return
-    global _job  # forked workers inherit it: no need to pickle the site
-    _job = (site, config, pages)
+    _compile_all(env, {page.template for page in pages})
+    global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
+    _job = (site, env, pages)
     batches = [range(start, min(start + BATCH, len(pages))) for start in range(0, len(pages), BATCH)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -192,34 +193,40 @@ def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
 
 PAGES_PER_WORKER = 500  # below this, starting processes costs more than it saves
 BATCH = 64
-_job: tuple[Site, SiteConfig, list[Page]] | None = None
+_job: tuple[Site, jinja2.Environment, list[Page]] | None = None
+
+
+def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
+    """Compile the templates before forking; a syntax error is reported like any other."""
+    try:
+        for name in sorted(names):
+            env.get_template(name)
+    except jinja2.TemplateSyntaxError as error:
+        raise _syntax_error(error) from None
 
 
 def _render_numbers(numbers: range) -> list[tuple[str, str]]:
-    site, config, pages = _job
-    return list(_render_batch(site, config, [pages[number] for number in numbers]))
+    site, env, pages = _job
+    return list(_render_batch(site, env, [pages[number] for number in numbers]))
 
 
-@functools.lru_cache(maxsize=1)
-def _environment(config: SiteConfig) -> jinja2.Environment:
-    """One environment per process and site: templates are compiled once."""
-    return environment(config)
-
-
-def _render_batch(site: Site, config: SiteConfig, pages: list[Page]) -> Iterator[tuple[str, str]]:
-    env = _environment(config)
+def _render_batch(site: Site, env: jinja2.Environment, pages: list[Page]) -> Iterator[tuple[str, str]]:
     try:
         for page in pages:
             template = env.get_template(page.template)
             yield page.path, template.render(site=site, root=page.root, path=page.path, **page.context)
     except jinja2.TemplateSyntaxError as error:
-        name = display_path(Path(error.filename)) if error.filename else error.name or "template"
-        raise SitegenError(f"template syntax error: {error.message}", name, error.lineno) from None
+        raise _syntax_error(error) from None
     except Exception as error:
         place = _template_frame(error)
         if place is None:
             raise
         raise SitegenError(f"template error: {type(error).__name__}: {error}", *place) from None
+
+
+def _syntax_error(error: jinja2.TemplateSyntaxError) -> SitegenError:
+    name = display_path(Path(error.filename)) if error.filename else error.name or "template"
+    return SitegenError(f"template syntax error: {error.message}", name, error.lineno)
 
 
 def _template_frame(error: Exception) -> tuple[str, int] | None:
