@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build test lint clean browser java
+.PHONY: build test lint bench clean browser java
 
 # BASE_URL (optional): the published address, e.g. set by the GitHub Pages workflow.
 build: $(VENV)/.installed node_modules/.installed
@@ -20,6 +20,10 @@ test: $(VENV)/.installed-test node_modules/.installed browser java
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+
+# Build times, rebuilds, memory, output size and search speed at 346 to 50,000 papers; writes bench/RESULTS.md.
+bench: $(VENV)/.installed-test node_modules/.installed browser
+	$(BIN)/python bench/run.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
