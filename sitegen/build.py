@@ -23,7 +23,7 @@ from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .publish import publish, remove_leftovers
-from .render import DEFAULT_THEME, asset_dirs, render_site, search_script
+from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, render_site, search_script
 from .search import Payload, lunr_files, payload, search_files
 from .text import normalize_title
 
@@ -98,7 +98,17 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summar
     site = build_site(config, papers, topics.documents)
     store.save(refresh_topics(config, site, topics), documents)
     search = search_files(site) + lunr_files()
-    pages = publish(render_site(site, config), search, asset_dirs(config), out, protected=config.root)
+    outputs = Cache(config.root, "output")
+    planned = plan_pages(site)
+    keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
+    kept = {path for path, key in keys.items() if outputs.get(path) == (key, *_file_status(out / path))}
+    fresh = [page for page in planned if page.path not in kept]
+    pages = publish(
+        render_site(site, config, fresh), search, asset_dirs(config), out, protected=config.root, keep=sorted(kept)
+    )
+    for path, key in keys.items():
+        outputs.put(path, (key, *_file_status(out / path)))
+    outputs.save()
     output_problems = check_site(out, config.base_url) if check else []
     parsed.save()
     documents.save()
@@ -120,6 +130,15 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summar
         )),
         seconds=time.perf_counter() - started,
     )
+
+
+def _file_status(path: Path) -> tuple[int, int]:
+    """Size and modification time; (-1, -1) for a file that is not there."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (status.st_size, status.st_mtime_ns)
 
 
 def inputs_state(config: SiteConfig, out: Path, check: bool) -> str:

@@ -26,11 +26,13 @@ def publish(
     asset_dirs: Iterable[Path],
     out: Path,
     protected: Path,
+    keep: Iterable[str] = (),
 ) -> int:
-    """Write pages, other generated files and asset folders to `out`; returns the number of pages.
+    """Write pages, other generated files and asset folders to `out`; returns the number of pages written.
 
-    `protected` is the site's own directory: an output there or above it is refused,
-    as is a non-empty directory that sitegen did not write.
+    `keep` names files of the current output to carry over unchanged (as hard links:
+    nothing is copied). `protected` is the site's own directory: an output there or
+    above it is refused, as is a non-empty directory that sitegen did not write.
     """
     out = out.absolute()
     _check_output(out, protected.absolute())
@@ -55,6 +57,9 @@ def publish(
         for relative, content in files:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes(content)
+        for relative in keep:
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / relative, staging / relative)
         (staging / MARKER).write_bytes(b"")
         _swap(staging, out)
     except BaseException:

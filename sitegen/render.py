@@ -9,6 +9,7 @@ with raw HTML switched off and links limited to safe schemes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import multiprocessing
 import os
@@ -151,6 +152,7 @@ class Page:
     path: str
     root: str  # from the page back to the site root: "", "../", or base_url for 404.html
     context: Mapping[str, object]
+    shows: tuple[object, ...] = ()  # what else of `site` the page shows (a topic's papers)
 
 
 def plan_pages(site: Site) -> list[Page]:
@@ -165,15 +167,38 @@ def plan_pages(site: Site) -> list[Page]:
         page("papers.html", "papers.html", years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()]),
         *(page("paper.html", paper.url, paper=paper) for paper in site.papers),
-        *(page("topic.html", topic.url, topic=topic) for topic in site.topics),
+        *(
+            Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers))
+            for topic in site.topics
+        ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
         page("404.html", "404.html", root=site.base_url or ""),
     ]
 
 
-def render_site(site: Site, config: SiteConfig) -> Iterator[tuple[str, str]]:
-    """Yield (path in the output, HTML) for every page, rendered on every core for a large site."""
-    pages = plan_pages(site)
+def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
+    """A digest per page of everything its HTML depends on: same digest, same HTML.
+
+    That is the templates, the page's own context, what it shows of other papers, and
+    the few things every page shows (site title, topics, counts). A template override
+    that shows more of `site` on each page than that is not tracked: delete
+    .sitegen-cache/ after writing one.
+    """
+    theme = hashlib.sha1()
+    for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                theme.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    shared = (
+        theme.hexdigest(), site.title, site.description, site.base_url, len(site.papers),
+        tuple((topic.slug, topic.title, topic.url, topic.description, len(topic.papers)) for topic in site.topics),
+    )
+    return [hashlib.sha1(repr((shared, page)).encode()).hexdigest() for page in pages]
+
+
+def render_site(site: Site, config: SiteConfig, pages: list[Page] | None = None) -> Iterator[tuple[str, str]]:
+    """Yield (path in the output, HTML) for every page (or those given), on every core for many pages."""
+    pages = plan_pages(site) if pages is None else pages
     env = environment(config)
     workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():

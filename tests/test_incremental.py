@@ -52,3 +52,21 @@ def test_edits_give_exactly_what_a_cold_build_of_the_same_inputs_gives(tmp_path:
     shutil.copytree(site.root / "content", cold.root / "content", dirs_exist_ok=True)
     cold.build()
     assert {k: v for k, (_, v) in snapshot(cold.out).items()} == {k: v for k, (_, v) in snapshot(site.out).items()}
+
+
+def test_a_notes_edit_rewrites_only_the_pages_that_show_the_paper(tmp_path: Path):
+    site = copy_sample(tmp_path / "site")
+    site.build()
+    before = snapshot(site.out)
+    notes = site.paper_file("data-filtering-networks")
+    notes.write_text(notes.read_text() + "Read this one first.\n")
+    summary = site.build()
+    after = snapshot(site.out)
+    rewritten = {path for path in after if after[path][0] != before.get(path, (None,))[0]}
+    assert "papers/data-filtering-networks.html" in rewritten
+    assert "Read this one first." in (site.out / "papers/data-filtering-networks.html").read_text()
+    assert summary.pages <= 6 and len([p for p in rewritten if p.endswith(".html")]) == summary.pages
+    theme = site.root / "templates"
+    theme.mkdir()
+    (theme / "macros.html").write_text((Path(__file__).parent.parent / "templates/macros.html").read_text() + "\n")
+    assert site.build().pages == len(list(site.out.rglob("*.html")))
