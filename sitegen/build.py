@@ -109,7 +109,9 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summar
     for path, key in keys.items():
         outputs.put(path, (key, *_file_status(out / path)))
     outputs.save()
-    output_problems = check_site(out, config.base_url) if check else []
+    checked = Cache(config.root, "check")
+    output_problems = check_site(out, config.base_url, checked) if check else []
+    checked.save()
     parsed.save()
     documents.save()
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])

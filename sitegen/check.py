@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .cache import Cache, file_key
 from .config import display_path
 from .errors import Problem
 
@@ -49,21 +50,32 @@ def references(text: str) -> tuple[list[Reference], list[tuple[str, int]]]:
     return found, ids
 
 
-def check_site(site: Path, base_url: str | None = None) -> list[Problem]:
-    """Every problem in a built site: broken or escaping links, missing assets, duplicate ids."""
+def check_site(site: Path, base_url: str | None = None, cache: Cache | None = None) -> list[Problem]:
+    """Every problem in a built site: broken or escaping links, missing assets, duplicate ids.
+
+    With a cache, a page whose size and time are unchanged is not read again.
+    """
     site = site.absolute()
-    pages = {path.relative_to(site).as_posix(): path.read_text(encoding="utf-8") for path in site.rglob("*.html")}
-    parsed = {name: references(text) for name, text in pages.items()}
+    parsed = {}
+    for path in site.rglob("*.html"):
+        name = path.relative_to(site).as_posix()
+        key = (name, *(file_key(path) or ())[1:])
+        found = cache.get(key) if cache else None
+        if found is None:
+            found = references(path.read_text(encoding="utf-8"))
+            if cache:
+                cache.put(key, found)
+        parsed[name] = found
     ids = {name: {identifier for identifier, _ in found[1]} for name, found in parsed.items()}
     files = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file()}
     folders = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_dir()}
     problems = []
     verdicts: dict[tuple[str, str, bool], str | None] = {}
     for name, (found, page_ids) in sorted(parsed.items()):
-        text = pages[name]
 
-        def report(offset: int, message: str, page: str = name, text: str = text) -> None:
-            problems.append(Problem(display_path(site / page), text.count("\n", 0, offset) + 1, message))
+        def report(offset: int, message: str, page: str = name) -> None:
+            line = (site / page).read_text(encoding="utf-8").count("\n", 0, offset) + 1
+            problems.append(Problem(display_path(site / page), line, message))
 
         seen: set[str] = set()
         for identifier, offset in page_ids:
