@@ -20,9 +20,11 @@ lunr builds them; sending the vectors would triple the download.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from lunr.stemmer import PorterStemmer
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
+from .cache import Cache
 from .config import display_path
 from .errors import SitegenError
 from .model import PaperPage, Site
@@ -142,20 +145,22 @@ def utf16_order(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
-def build_index(site: Site) -> dict[str, object]:
-    """The compact index: fields, boosts, field lengths, terms and postings (see search.js)."""
+FieldTerms = tuple[tuple[tuple[str, int], ...], int]  # (term, count) pairs in order, and the field length
+
+
+def build_index(site: Site, cache: Cache | None = None) -> dict[str, object]:
+    """The compact index: fields, boosts, field lengths, terms and postings (see search.js).
+
+    A paper's terms are cached by its text, so an edit re-reads only that paper.
+    """
     topic_titles = {topic.slug: topic.title for topic in site.topics}
     terms_of = Terms()
     lengths: list[int] = []
     postings: dict[str, list[list[int]]] = {}
     for doc, paper in enumerate(site.papers):
-        for field, text in enumerate(field_texts(paper, topic_titles)):
-            terms, length = terms_of(text)
+        for field, (counts, length) in enumerate(_paper_terms(field_texts(paper, topic_titles), terms_of, cache)):
             lengths.append(length)
-            counts: dict[str, int] = {}
-            for term in terms:
-                counts[term] = counts.get(term, 0) + 1
-            for term, count in counts.items():
+            for term, count in counts:
                 by_field = postings.setdefault(term, [[] for _ in FIELDS])
                 by_field[field].append(doc)
                 by_field[field].append(count)
@@ -168,6 +173,18 @@ def build_index(site: Site) -> dict[str, object]:
         "terms": ordered,
         "postings": [_encode_postings(postings[term]) for term in ordered],
     }
+
+
+def _paper_terms(texts: tuple[str, ...], terms_of: Terms, cache: Cache | None) -> tuple[FieldTerms, ...]:
+    key = hashlib.sha1(repr(texts).encode("utf-8", "surrogatepass")).digest()
+    found = cache.get(key) if cache else None
+    if found is None:
+        found = tuple(
+            (tuple(Counter(terms).items()), length) for terms, length in (terms_of(text) for text in texts)
+        )
+        if cache:
+            cache.put(key, found)
+    return found
 
 
 def _encode_postings(by_field: list[list[int]]) -> list[int]:
@@ -223,10 +240,10 @@ class Payload:
         return f"{self.raw / 1024:.0f} KB ({self.gzip / 1024:.0f} KB gzip)"
 
 
-def search_files(site: Site) -> list[tuple[str, bytes]]:
+def search_files(site: Site, cache: Cache | None = None) -> list[tuple[str, bytes]]:
     """(path in the output, JavaScript) for the index and the store."""
     return [
-        (INDEX_FILE, as_script("sitegenSearchIndex", build_index(site)).encode()),
+        (INDEX_FILE, as_script("sitegenSearchIndex", build_index(site, cache)).encode()),
         (STORE_FILE, as_script("sitegenSearchStore", build_store(site)).encode()),
     ]
 
