@@ -99,3 +99,13 @@ def wait_for_favicon_request(served: ServedSite, timeout: float = 5.0) -> None:
     while not any(path.rsplit("/", 1)[-1].startswith("favicon.") for path, _ in served.requests):
         assert time.monotonic() < deadline, f"the browser asked for no favicon: {served.requests}"
         time.sleep(0.05)
+
+
+@contextmanager
+def site_base_url(out: Path, origin: str, sub_path: str) -> Iterator[str]:
+    """The URL of a built site's folder, ending in "/": on disk ("file"), or served under `sub_path`."""
+    if origin == "file":
+        yield out.as_uri() + "/"
+    else:
+        with serve_folder(out, sub_path) as served:
+            yield served.url

@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import yaml
-from browser_helpers import PageProblems, serve_folder, watch
+from browser_helpers import PageProblems, site_base_url, watch
 from conftest import Site
 from playwright.sync_api import Browser, Dialog, Page
 
@@ -375,19 +374,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileSite:
 # ---------- the browser side ----------
 
 
-@contextmanager
-def site_base_url(out: Path, origin: str) -> Iterator[str]:
-    """The URL of the built site's folder, ending in "/": on disk, or served under SUB_PATH."""
-    if origin == "file":
-        yield out.as_uri() + "/"
-    else:
-        with serve_folder(out, SUB_PATH) as served:
-            yield served.url
-
-
 @pytest.fixture(scope="module", params=ORIGINS)
 def base_url(request: pytest.FixtureRequest, hostile: HostileSite) -> Iterator[str]:
-    with site_base_url(hostile.out, request.param) as url:
+    with site_base_url(hostile.out, request.param, SUB_PATH) as url:
         yield url
 
 

@@ -11,7 +11,6 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from browser_helpers import PageProblems, serve_folder, watch
+from browser_helpers import PageProblems, site_base_url, watch
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 if TYPE_CHECKING:
@@ -107,20 +106,10 @@ class Tab:
 # ---------- fixtures: where the site is, and a fresh tab per test ----------
 
 
-@contextmanager
-def site_base_url(out: Path, origin: str) -> Iterator[str]:
-    """The URL of a built site's folder, ending in "/": on disk, or served under SUB_PATH."""
-    if origin == "file":
-        yield out.as_uri() + "/"
-    else:
-        with serve_folder(out, SUB_PATH) as served:
-            yield served.url
-
-
 @pytest.fixture(scope="module", params=ORIGINS)
 def sample_url(request: pytest.FixtureRequest, sample: Site) -> Iterator[str]:
     """The sample site's base URL, once from disk and once over HTTP under /reading-list/."""
-    with site_base_url(sample.out, request.param) as base_url:
+    with site_base_url(sample.out, request.param, SUB_PATH) as base_url:
         yield base_url
 
 
@@ -497,7 +486,7 @@ def test_title_with_html_shows_as_text_and_runs_nothing(tab: Tab, site: Site, or
         [(HOSTILE_TITLE, LONG_ABSTRACT + HOSTILE_TITLE), ("A harmless paper on networks", LONG_ABSTRACT)],
     )
     page = tab.page
-    with site_base_url(site.out, origin) as base_url:
+    with site_base_url(site.out, origin, SUB_PATH) as base_url:
         open_home(tab, base_url)
         assert [(s.title, s.marks) for s in suggest(page, "evil")] == [(HOSTILE_TITLE, ["Evil"])]
         assert page.locator("#search-suggestions img, #search-suggestions script").count() == 0
@@ -536,7 +525,7 @@ NON_ENGLISH_QUERIES = {
 def test_non_english_words_find_their_papers(tab: Tab, site: Site, origin: str) -> None:
     build_one_topic_site(site, [(title, LONG_ABSTRACT) for title in (FRENCH, CHINESE, ARABIC, EMOJI, "Plain networks")])
     page = tab.page
-    with site_base_url(site.out, origin) as base_url:
+    with site_base_url(site.out, origin, SUB_PATH) as base_url:
         open_home(tab, base_url)
         for query, expected in NON_ENGLISH_QUERIES.items():
             assert [(s.title, s.marks) for s in suggest(page, query)] == [expected], query
