@@ -86,36 +86,40 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
     return summary
 
 
+@dataclass(frozen=True)
+class Caches:
+    """What one build keeps in .sitegen-cache/ for the next."""
+
+    dumps: Cache
+    documents: Cache
+    search: Cache
+    output: Cache
+    check: Cache
+
+    @classmethod
+    def open(cls, site_root: Path) -> Caches:
+        return cls(*(Cache(site_root, name) for name in ("dumps", "documents", "search", "output", "check")))
+
+    def save(self) -> None:
+        for cache in (self.dumps, self.documents, self.search, self.output, self.check):
+            cache.save()
+
+
 def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summary:
     remove_leftovers(out)
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
-    parsed, documents = Cache(config.root, "dumps"), Cache(config.root, "documents")
-    dumps = read_dumps(config, parsed)
+    caches = Caches.open(config.root)
+    dumps = read_dumps(config, caches.dumps)
     merged = merge(dumps, config)
-    papers, new, updated, content_problems = refresh_papers(config, merged, documents)
-    topics = store.load(config.topics_dir, documents)
+    papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
+    topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
-    store.save(refresh_topics(config, site, topics), documents)
-    indexed = Cache(config.root, "search")
-    search = search_files(site, indexed) + lunr_files()
-    indexed.save()
-    outputs = Cache(config.root, "output")
-    planned = plan_pages(site)
-    keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
-    kept = {path for path, key in keys.items() if outputs.get(path) == (key, *_file_status(out / path))}
-    fresh = [page for page in planned if page.path not in kept]
-    pages = publish(
-        render_site(site, config, fresh), search, asset_dirs(config), out, protected=config.root, keep=sorted(kept)
-    )
-    for path, key in keys.items():
-        outputs.put(path, (key, *_file_status(out / path)))
-    outputs.save()
-    checked = Cache(config.root, "check")
-    output_problems = check_site(out, config.base_url, checked) if check else []
-    checked.save()
-    parsed.save()
-    documents.save()
+    store.save(refresh_topics(config, site, topics), caches.documents)
+    search = search_files(site, caches.search) + lunr_files()
+    pages = write_output(config, site, search, out, caches.output)
+    output_problems = check_site(out, config.base_url, caches.check) if check else []
+    caches.save()
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return Summary(
         dumps=len(dumps),
@@ -134,6 +138,24 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summar
         )),
         seconds=time.perf_counter() - started,
     )
+
+
+def write_output(config: SiteConfig, site: Site, search: list[tuple[str, bytes]], out: Path, cache: Cache) -> int:
+    """Render the pages whose inputs changed, carry the others over, swap the new output in.
+
+    A page is carried over when its digest (page_keys) and its file in the output are
+    both as this cache recorded them. Returns the number of pages rendered.
+    """
+    planned = plan_pages(site)
+    keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
+    kept = {path for path, key in keys.items() if cache.get(path) == (key, *_file_status(out / path))}
+    fresh = [page for page in planned if page.path not in kept]
+    rendered = publish(
+        render_site(site, config, fresh), search, asset_dirs(config), out, protected=config.root, keep=sorted(kept)
+    )
+    for path, key in keys.items():
+        cache.put(path, (key, *_file_status(out / path)))
+    return rendered
 
 
 def _file_status(path: Path) -> tuple[int, int]:
