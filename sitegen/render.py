@@ -162,8 +162,9 @@ def plan_pages(site: Site) -> list[Page]:
         return Page(template, path, "../" * path.count("/") if root is None else root, context)
 
     years = _by_year(site.papers)
+    counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
-        page("index.html", "index.html", recent=site.papers[:RECENT_PAPERS]),
+        Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts),
         page("papers.html", "papers.html", years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()]),
         *(page("paper.html", paper.url, paper=paper) for paper in site.papers),
@@ -179,8 +180,8 @@ def plan_pages(site: Site) -> list[Page]:
 def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
     """A digest per page of everything its HTML depends on: same digest, same HTML.
 
-    That is the templates, the page's own context, what it shows of other papers, and
-    the few things every page shows (site title, topics, counts). A template override
+    That is the templates, the page's own context, what else of the site it shows, and
+    the few things every page shows (site title, the topics' names). A template override
     that shows more of `site` on each page than that is not tracked: delete
     .sitegen-cache/ after writing one.
     """
@@ -190,8 +191,8 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
             if path.is_file():
                 theme.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     shared = (
-        theme.hexdigest(), site.title, site.description, site.base_url, len(site.papers),
-        tuple((topic.slug, topic.title, topic.url, topic.description, len(topic.papers)) for topic in site.topics),
+        theme.hexdigest(), site.title, site.description, site.base_url,
+        tuple((topic.slug, topic.title, topic.url, topic.description) for topic in site.topics),
     )
     return [hashlib.sha1(repr((shared, page)).encode()).hexdigest() for page in pages]
 
