@@ -40,9 +40,6 @@ def parser() -> argparse.ArgumentParser:
         epilog=BUILD_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    build_verb.add_argument(
-        "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
-    )
     build_verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
     build_verb.set_defaults(run=run_build)
     check_verb = verbs.add_parser(
@@ -53,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
     )
     check_verb.set_defaults(run=run_check)
     for verb in (build_verb, check_verb):
+        verb.add_argument(
+            "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
+        )
         verb.add_argument(
             "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
         )
@@ -75,7 +75,7 @@ def run_check(args: argparse.Namespace, out: Path) -> int:
     config = load_config(args.config)
     if not out.is_dir():
         raise SitegenError("no built site here; run `python -m sitegen build` first", display_path(out))
-    problems = check_site(out, config.base_url)
+    problems = check_site(out, args.base_url or config.base_url)
     for problem in problems:
         print(f"problem: {problem}")
     pages = sum(1 for _ in out.rglob("*.html"))

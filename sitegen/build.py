@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
 
 from . import search as search_module
@@ -76,11 +77,17 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
         config = replace(config, base_url=base_url)
     with exclusive(config.root):
         last = Cache(config.root, "last-build")
-        if last.get("inputs") == inputs_state(config, out, check) and last.get("output") == output_state(out):
+        before = inputs_state(config, out, check)
+        if last.get("inputs") == before and last.get("output") == _files_state(out):
             return replace(last.get("summary"), pages=0, unchanged=True, seconds=time.perf_counter() - started)
-        summary = _build(config, out, check, started)
-        last.put("inputs", inputs_state(config, out, check))
-        last.put("output", output_state(out))
+        summary, written = _build(config, out, check, started)
+        after = inputs_state(config, out, check)
+        # An input the user changed while the build ran must make the next build run too.
+        others_unchanged = all(
+            before.get(name) == after.get(name) for name in before.keys() | after.keys() if name not in written
+        )
+        last.put("inputs", after if others_unchanged else before)
+        last.put("output", _files_state(out))
         last.put("summary", summary)
         last.save()
     return summary
@@ -105,22 +112,35 @@ class Caches:
             cache.save()
 
 
-def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summary:
+def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
+    """The whole pipeline; returns the summary and the content files it wrote."""
     remove_leftovers(out)
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)
     dumps = read_dumps(config, caches.dumps)
     merged = merge(dumps, config)
-    papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
+    papers, new, updated, content_problems, written = refresh_papers(config, merged, caches.documents)
     topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
-    store.save(refresh_topics(config, site, topics), caches.documents)
+    written += store.save(refresh_topics(config, site, topics), caches.documents)
     search = search_files(site, caches.search) + lunr_files()
     pages = write_output(config, site, search, out, caches.output)
     output_problems = check_site(out, config.base_url, caches.check) if check else []
     caches.save()
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
+    return _summary(
+        dumps, merged, new, updated, pages, search_payload, config,
+        [p for dump in dumps for p in dump.problems] + content_problems + list(topics.problems) + list(site.problems)
+        + budget_problems(config, search_payload) + output_problems,
+        started,
+    ), {str(path.absolute()) for path in written}
+
+
+def _summary(
+    dumps: list[Dump], merged: Merged, new: int, updated: int, pages: int, search_payload: Payload,
+    config: SiteConfig, problems: list[Problem], started: float,
+) -> Summary:
     return Summary(
         dumps=len(dumps),
         entries=merged.entries,
@@ -131,11 +151,7 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> Summar
         pages=pages,
         search=search_payload,
         notes=capture_notes(config, dumps),
-        problems=tuple(sorted(
-            [p for dump in dumps for p in dump.problems] + content_problems
-            + list(topics.problems) + list(site.problems) + budget_problems(config, search_payload)
-            + output_problems
-        )),
+        problems=tuple(sorted(problems)),
         seconds=time.perf_counter() - started,
     )
 
@@ -167,26 +183,27 @@ def _file_status(path: Path) -> tuple[int, int]:
     return (status.st_size, status.st_mtime_ns)
 
 
-def inputs_state(config: SiteConfig, out: Path, check: bool) -> str:
-    """A digest of everything a build reads, by file size and modification time."""
-    digest = hashlib.sha1(repr((CODE_VERSION, os.getcwd(), str(out.absolute()), check, config.base_url,
-                                dt.date.today().year)).encode())
-    digest.update(config.path.read_bytes())
+def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object]:
+    """Everything a build reads: its settings, and every input file's size and modification time."""
+    state: dict[str, object] = {
+        "settings": (CODE_VERSION, LIBRARIES, os.getcwd(), str(out.absolute()), check, config.base_url,
+                     dt.date.today().year, hashlib.sha1(config.path.read_bytes()).hexdigest()),
+    }
     folders = [
         config.dumps_dir, config.papers_dir, config.topics_dir, config.templates_dir, DEFAULT_THEME,
         search_module.LUNR_DIR,
     ]
     for folder in folders:
-        digest.update(repr(_files_state(folder)).encode())
-    return digest.hexdigest()
+        for path in folder.rglob("*") if folder.is_dir() else []:
+            state[str(path.absolute())] = _file_status(path)
+    return state
 
 
-def output_state(out: Path) -> list[tuple[str, int, int]]:
-    """What the output holds, by size and modification time: a touched or deleted file shows."""
-    return _files_state(out)
+LIBRARIES = tuple(metadata.version(name) for name in ("jinja2", "markdown", "pyyaml", "lunr"))
 
 
 def _files_state(folder: Path) -> list[tuple[str, int, int]]:
+    """What a folder holds, by size and modification time: a touched or deleted file shows."""
     state = []
     for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
         status = path.stat()
@@ -237,7 +254,7 @@ def read_dumps(config: SiteConfig, cache: Cache) -> list[Dump]:
 
 def refresh_papers(
     config: SiteConfig, merged: Merged, cache: Cache
-) -> tuple[list[store.Document], int, int, list[Problem]]:
+) -> tuple[list[store.Document], int, int, list[Problem], list[Path]]:
     """Write each merged paper into its file (new or refreshed); return every paper file."""
     loaded = store.load(config.papers_dir, cache)
     problems = list(loaded.problems)
@@ -274,8 +291,8 @@ def refresh_papers(
         )
     new = sum(1 for document in documents.values() if document.on_disk is None)
     updated = sum(1 for document in documents.values() if document.changed) - new
-    store.save(documents.values(), cache)
-    return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems
+    written = store.save(documents.values(), cache)
+    return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems, written
 
 
 def _unreadable_file(paper: Paper, readable: set[str], unreadable: frozenset[str]) -> str | None:

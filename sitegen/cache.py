@@ -2,13 +2,17 @@
 
 Safe to delete at any time: everything in it can be computed again. Entries are
 dropped when sitegen's own code changes, and a build keeps only the entries it used.
+The files are pickles signed with a key kept in the user's own cache folder, so a
+cache that came from elsewhere (a repository, an archive) is ignored, never loaded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 import tempfile
 from collections.abc import Hashable
 from pathlib import Path
@@ -26,6 +30,29 @@ def _code_version() -> str:
 
 CODE_VERSION = _code_version()
 _MISSING = object()
+_SIGNATURE = 32  # bytes of HMAC-SHA256 before the pickle
+
+
+def _signing_key() -> bytes | None:
+    """This user's key (created on first use), or None where it cannot be kept: no caching then."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen"
+    path = folder / "cache-key"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as file:
+            file.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except OSError:
+        return path.read_bytes() if path.exists() else None
+
+
+def _sign(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
 
 
 class Cache:
@@ -33,14 +60,22 @@ class Cache:
 
     def __init__(self, site_root: Path, name: str) -> None:
         self.path = site_root / FOLDER / f"{name}.pickle"
+        self._key = _signing_key()
         self._old: dict[Hashable, Any] = {}
-        try:
-            stored = pickle.loads(self.path.read_bytes())
-            if stored.get("code") == CODE_VERSION:
-                self._old = stored["entries"]
-        except (OSError, pickle.PickleError, EOFError, AttributeError, KeyError, TypeError, ValueError):
-            pass  # no cache yet, or one from another version: start afresh
         self._new: dict[Hashable, Any] = {}
+        try:
+            blob = self.path.read_bytes()
+        except OSError:
+            return  # no cache yet
+        signature, data = blob[:_SIGNATURE], blob[_SIGNATURE:]
+        if self._key is None or not hmac.compare_digest(signature, _sign(self._key, data)):
+            return  # not written by this user's sitegen: never unpickle it
+        try:
+            stored = pickle.loads(data)
+            if stored["code"] == CODE_VERSION and isinstance(stored["entries"], dict):
+                self._old = stored["entries"]
+        except Exception:  # a cache from another version of sitegen: start afresh
+            self._old = {}
 
     def get(self, key: Hashable) -> Any:
         """The cached value, or None."""
@@ -57,12 +92,14 @@ class Cache:
 
     def save(self) -> None:
         """Write the entries used in this build, unless they are exactly what was read."""
-        if self._new.keys() == self._old.keys() and all(self._new[k] is self._old[k] for k in self._new):
+        unchanged = self._new.keys() == self._old.keys() and all(self._new[k] is self._old[k] for k in self._new)
+        if unchanged or self._key is None:
             return
+        data = pickle.dumps({"code": CODE_VERSION, "entries": self._new}, protocol=pickle.HIGHEST_PROTOCOL)
         self.path.parent.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         with os.fdopen(handle, "wb") as file:
-            pickle.dump({"code": CODE_VERSION, "entries": self._new}, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.write(_sign(self._key, data) + data)
         os.replace(temporary, self.path)
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from .config import display_path
 from .errors import SitegenError
 
-MARKER = ".nojekyll"  # every site sitegen writes has it (GitHub Pages needs it too)
+MARKER = ".sitegen"  # every output sitegen writes has it: the proof that it may replace the folder
+NO_JEKYLL = ".nojekyll"  # GitHub Pages: serve the files as they are
 
 
 def publish(
@@ -34,7 +35,7 @@ def publish(
     nothing is copied). `protected` is the site's own directory: an output there or
     above it is refused, as is a non-empty directory that sitegen did not write.
     """
-    out = out.absolute()
+    out = out.resolve() if out.is_symlink() else out.absolute()  # build where the link points
     _check_output(out, protected.absolute())
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,8 @@ def publish(
         for relative in keep:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             os.link(out / relative, staging / relative)
-        (staging / MARKER).write_bytes(b"")
+        (staging / NO_JEKYLL).write_bytes(b"")
+        (staging / MARKER).write_text("Written by sitegen, which replaces this folder on every build.\n")
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -74,7 +76,8 @@ def _check_output(out: Path, protected: Path) -> None:
         raise SitegenError("the output would replace the site's own folder; choose another --out", name)
     if out.exists() and not out.is_dir():
         raise SitegenError("the output exists and is not a folder; choose another --out", name)
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+    written_by_sitegen = (out / MARKER).exists() or (out / "assets" / "lunr.min.js").exists()  # or an older one
+    if out.is_dir() and any(out.iterdir()) and not written_by_sitegen:
         raise SitegenError(
             "the output folder is not empty and was not written by sitegen; "
             "remove it or choose another --out",

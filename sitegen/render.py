@@ -33,7 +33,8 @@ from .model import PaperPage, Site
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 RECENT_PAPERS = 12
 EXCERPT_CHARS = 280
-SAFE_SCHEMES = ("http", "https", "mailto", "")
+USER_SCHEMES = ("http", "https", "mailto", "")  # the user's own notes may link anywhere on the site
+WEB_SCHEMES = ("http", "https")  # text from dumps may only link out to the web
 C0_AND_SPACE = "".join(map(chr, range(0x21)))  # browsers strip these around a URL...
 TABS_AND_NEWLINES = re.compile(r"[\t\n\r]")  # ...and drop these anywhere in it
 
@@ -47,6 +48,10 @@ class _SafeMarkup(markdown.treeprocessors.Treeprocessor):
     a class, since the policy allows no inline style.
     """
 
+    def __init__(self, md: markdown.Markdown, schemes: tuple[str, ...]) -> None:
+        super().__init__(md)
+        self.schemes = schemes
+
     def run(self, root: Element) -> None:
         for element in root.iter():
             if element.tag == "img":
@@ -59,8 +64,9 @@ class _SafeMarkup(markdown.treeprocessors.Treeprocessor):
                 element.set("class", f"align-{alignment.group(1)}")
             if element.tag != "a" or "href" not in element.attrib:
                 continue
-            url = TABS_AND_NEWLINES.sub("", html.unescape(element.get("href", "")).strip(C0_AND_SPACE))
-            if not _is_safe(url):
+            href = element.get("href", "").replace(markdown.util.AMP_SUBSTITUTE, "&")  # e-mail autolinks
+            url = TABS_AND_NEWLINES.sub("", html.unescape(href).strip(C0_AND_SPACE))
+            if not _is_safe(url, self.schemes):
                 element.attrib.pop("href")
             elif urlsplit(url).scheme:
                 element.set("href", href_of(url))
@@ -74,12 +80,13 @@ def href_of(url: str) -> str:
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
-def _is_safe(url: str) -> bool:
+def _is_safe(url: str, schemes: tuple[str, ...]) -> bool:
+    url = url.replace("\\", "/")  # browsers read "/\\host" as "//host"
     try:
-        scheme = urlsplit(url.strip()).scheme.lower()
+        scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return False
-    return scheme in SAFE_SCHEMES and not url.strip().startswith("//")
+    return scheme in schemes and not url.startswith("//")
 
 
 class _BareUrls(markdown.inlinepatterns.InlineProcessor):
@@ -93,18 +100,22 @@ class _BareUrls(markdown.inlinepatterns.InlineProcessor):
 
 
 class _NoRawHtml(markdown.extensions.Extension):
+    def __init__(self, schemes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.schemes = schemes
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the library's name)
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_BareUrls(f"(?i){URL.pattern}", md), "bare_urls", 5)
-        md.treeprocessors.register(_SafeMarkup(md), "safe_markup", 0)
+        md.treeprocessors.register(_SafeMarkup(md, self.schemes), "safe_markup", 0)
 
 
 class Markdown:
-    """Markdown → HTML Markup; raw HTML in the source shows as text."""
+    """Markdown → HTML Markup; raw HTML in the source shows as text; links only to `schemes`."""
 
-    def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=[_NoRawHtml(), "fenced_code", "tables", "sane_lists"])
+    def __init__(self, schemes: tuple[str, ...] = USER_SCHEMES) -> None:
+        self._md = markdown.Markdown(extensions=[_NoRawHtml(schemes), "fenced_code", "tables", "sane_lists"])
 
     def __call__(self, text: str) -> Markup:
         html = self._md.reset().convert(text)
@@ -141,7 +152,9 @@ def environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(markdown=Markdown(), long_date=long_date, excerpt=excerpt, href=href_of)
+    env.filters.update(
+        markdown=Markdown(), web_markdown=Markdown(WEB_SCHEMES), long_date=long_date, excerpt=excerpt, href=href_of
+    )
     env.globals.update(lookup_links=lookup_links)
     return env
 
@@ -167,7 +180,7 @@ def plan_pages(site: Site) -> list[Page]:
         Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts),
         page("papers.html", "papers.html", years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()]),
-        *(page("paper.html", paper.url, paper=paper) for paper in site.papers),
+        *(page("paper.html", f"papers/{paper.slug}.html", paper=paper) for paper in site.papers),
         *(
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers))
             for topic in site.topics
@@ -181,20 +194,30 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
     """A digest per page of everything its HTML depends on: same digest, same HTML.
 
     That is the templates, the page's own context, what else of the site it shows, and
-    the few things every page shows (site title, the topics' names). A template override
-    that shows more of `site` on each page than that is not tracked: delete
-    .sitegen-cache/ after writing one.
+    the few things every page shows (site title, the topics' names). A site template
+    that reads `site.papers` or `site.by_slug` makes every page depend on every paper.
     """
     theme = hashlib.sha1()
     for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file():
                 theme.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    shared = (
+    shared: tuple[object, ...] = (
         theme.hexdigest(), site.title, site.description, site.base_url,
         tuple((topic.slug, topic.title, topic.url, topic.description) for topic in site.topics),
     )
+    if _overrides_show_all_papers(config):
+        shared += (hashlib.sha1(repr(site.papers).encode()).hexdigest(),)
     return [hashlib.sha1(repr((shared, page)).encode()).hexdigest() for page in pages]
+
+
+def _overrides_show_all_papers(config: SiteConfig) -> bool:
+    if config.templates_dir == DEFAULT_THEME or not config.templates_dir.is_dir():
+        return False
+    return any(
+        re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", path.read_text(encoding="utf-8", errors="replace"))
+        for path in config.templates_dir.rglob("*.html")
+    )
 
 
 def render_site(site: Site, config: SiteConfig, pages: list[Page] | None = None) -> Iterator[tuple[str, str]]:

@@ -206,17 +206,26 @@ def remove_leftovers(directory: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def save(documents: Iterable[Document], cache: Cache | None = None) -> int:
-    """Write every changed document atomically; returns how many were written."""
-    written = 0
+def save(documents: Iterable[Document], cache: Cache | None = None) -> list[Path]:
+    """Write every changed document atomically; returns the paths written."""
+    written = []
     for document in documents:
         if document.changed:
             write_atomic(document.path, document.text)
-            written += 1
+            written.append(document.path)
             key = _cache_key(document.path)
             if cache and key:  # the next build need not read back what it just wrote
                 cache.put(key, replace(document, on_disk=document.text))
     return written
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -229,6 +238,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
+        os.chmod(temporary, _mode_for(path))  # mkstemp makes 0600; keep what the file had
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

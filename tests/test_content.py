@@ -247,3 +247,12 @@ def test_renaming_a_dump_keeps_the_papers_files_and_notes(listing: Site):
     assert text.endswith(NOTES) and USER_KEYS in text
     assert meta_of(path)["sources"] == ["first.txt"]
     assert text.replace("- first.txt", "- alpha.txt") == annotated
+
+
+def test_rewritten_files_keep_their_permissions(listing: Site):
+    path = listing.paper_file("shared-paper")
+    path.chmod(0o664)
+    listing.dump("alpha.txt", paper("Shared Paper", abstract="Changed again. " * 30))
+    listing.build()
+    assert path.stat().st_mode & 0o777 == 0o664
+    assert listing.paper_file("alpha-only").stat().st_mode & 0o777 == 0o644  # new files: the umask's default

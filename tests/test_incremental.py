@@ -71,3 +71,37 @@ def test_a_notes_edit_rewrites_only_the_pages_that_show_the_paper(tmp_path: Path
     theme.mkdir()
     (theme / "macros.html").write_text((Path(__file__).parent.parent / "templates/macros.html").read_text() + "\n")
     assert site.build().pages == len(list(site.out.rglob("*.html")))
+
+
+def test_an_override_that_shows_other_papers_on_every_page_keeps_them_current(tmp_path: Path):
+    site = copy_sample(tmp_path / "site")
+    theme = site.root / "templates"
+    theme.mkdir()
+    base = (Path(__file__).parent.parent / "templates/base.html").read_text()
+    (theme / "base.html").write_text(base.replace("built with sitegen", "newest: {{ site.papers[0].title }}"))
+    site.build()
+    site.paper_file("from-the-future").write_text("---\ntitle: From the future\ndate: 2030-01-01\n---\n")
+    site.build()
+    assert "newest: From the future" in (site.out / "papers" / "data-filtering-networks.html").read_text()
+
+
+def test_an_edit_saved_while_a_build_runs_is_published_by_the_next(tmp_path: Path, monkeypatch):
+    import sitegen.build
+
+    site = copy_sample(tmp_path / "site")
+    site.build()
+    notes = site.paper_file("data-filtering-networks")
+    original = sitegen.build.write_output
+
+    def write_then_edit(*args, **kwargs):
+        written = original(*args, **kwargs)
+        notes.write_text(notes.read_text() + "Saved during the build.\n")
+        return written
+
+    monkeypatch.setattr(sitegen.build, "write_output", write_then_edit)
+    (site.out / "index.html").write_text("stale")  # so that the build runs
+    site.build()
+    monkeypatch.setattr(sitegen.build, "write_output", original)
+    assert not site.build().unchanged
+    assert "Saved during the build." in (site.out / "papers/data-filtering-networks.html").read_text()
+    assert site.build().unchanged

@@ -144,3 +144,26 @@ def test_rendering_on_several_cores_gives_the_same_site_and_the_same_errors(smal
     (small.root / "templates" / "topic.html").write_text("line one\n{{ 1 / 0 }}\n")
     with pytest.raises(SitegenError, match=r"templates/topic.html:2: template error: ZeroDivisionError"):
         small.build()
+
+
+def test_a_folder_with_only_a_nojekyll_is_not_taken_for_a_site(small: Site):
+    docs = small.root / "docs"
+    docs.mkdir()
+    (docs / ".nojekyll").write_text("")
+    (docs / "guide.md").write_text("mine")
+    result = small.cli("build", "--out", "docs")
+    assert result.returncode == 1 and "was not written by sitegen" in result.stderr
+    assert (docs / "guide.md").read_text() == "mine"
+
+
+def test_a_symlinked_output_is_built_where_it_points(small: Site, tmp_path):
+    target = tmp_path / "elsewhere"
+    (small.root / "pub").symlink_to(target, target_is_directory=True)
+    assert small.cli("build", "--out", "pub").returncode == 0
+    assert (small.root / "pub").is_symlink() and (target / "index.html").exists()
+    assert small.cli("build", "--out", "pub").returncode == 0
+
+
+def test_check_takes_the_base_url_the_build_was_given(small: Site):
+    assert small.cli("build", "--base-url", "https://me.github.io/rl/").returncode == 0
+    assert small.cli("check", "--base-url", "https://me.github.io/rl/").returncode == 0

@@ -17,7 +17,8 @@
   var SEPARATORS = /[\s\-]+/;
   var TRIM = /^[^\p{L}\p{N}\p{M}_]+|[^\p{L}\p{N}\p{M}_]+$/gu;
   var WORD = /[\p{L}\p{N}\p{M}_]+(?:[.'\u2019][\p{L}\p{N}\p{M}_]+)*/gu;
-  var ADVANCED = /(^|\s)[+\-]\S|[:*~^]/;
+  var OPERATORS = /(^|\s)[+\-]\S|[*~^]/;
+  var FIELD = /(?:^|[\s+\-])([^\s:+\-]+):/g;
   var BOOST = { exact: 10, prefix: 4, stem: 2, fuzzy: 1 };
   var MIN_PREFIX = 2;
   var MIN_FUZZY = 5;
@@ -51,8 +52,15 @@
     return words;
   }
 
-  function isAdvanced(query) {
-    return ADVANCED.test(query);
+  /** lunr syntax: +/- before a word, * ~ ^, or `field:` naming one of the index's fields. */
+  function isAdvanced(query, fields) {
+    if (OPERATORS.test(query)) return true;
+    var match;
+    FIELD.lastIndex = 0;
+    while ((match = FIELD.exec(query))) {
+      if (fields.indexOf(match[1].toLowerCase()) >= 0) return true;
+    }
+    return false;
   }
 
   function stem(lunr, word) {
@@ -146,18 +154,21 @@
   }
 
   /**
-   * Run a query. Plain words: each is expanded (see expandWord); results that match
-   * every word come first, and only they are kept when there are any. Advanced lunr
-   * syntax goes to lunr's own parser, which throws lunr.QueryParseError when it cannot
-   * parse the query.
+   * Run a query. Plain words: each is expanded (see expandWord), and the papers that
+   * have the most of the words are kept (all of them, when some paper has them all).
+   * Advanced lunr syntax goes to lunr's own parser, which throws lunr.QueryParseError
+   * when it cannot parse the query.
    */
   function search(lunr, index, query) {
-    if (isAdvanced(query)) return index.search(query);
+    if (isAdvanced(query, index.fields)) return index.search(prepare(query));
     var words = queryWords(query);
-    if (!words.length) return [];
-    var expansions = words.map(function (word) { return expandWord(lunr, index, word); });
+    var meaningful = words.filter(function (word) { return lunr.stopWordFilter(new lunr.Token(word)); });
+    if (meaningful.length) words = meaningful;  /* "the transformer" is "transformer" */
+    /* A word found nowhere ("qzxv") neither matches nor has to. */
+    var expansions = words.map(function (word) { return expandWord(lunr, index, word); })
+      .filter(function (terms) { return terms.length; });
     /* No clause at all would be a "negated" query to lunr, which matches everything. */
-    if (!expansions.some(function (terms) { return terms.length; })) return [];
+    if (!expansions.length) return [];
     var results = index.query(function (q) {
       expansions.forEach(function (terms) {
         terms.forEach(function (item) {
@@ -165,13 +176,15 @@
         });
       });
     });
-    var complete = results.filter(function (result) {
+    /* Keep the papers that have the most of the words: all of them when some paper does. */
+    var coverage = results.map(function (result) {
       var matched = result.matchData.metadata;
-      return expansions.every(function (terms) {
+      return expansions.filter(function (terms) {
         return terms.some(function (item) { return item.term in matched; });
-      });
+      }).length;
     });
-    return complete.length ? complete : results;
+    var best = Math.max.apply(null, coverage.concat([0]));
+    return results.filter(function (_, i) { return coverage[i] === best; });
   }
 
   function matchedTerms(result) {
