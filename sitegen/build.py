@@ -115,6 +115,8 @@ class Caches:
 def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
     """The whole pipeline; returns the summary and the content files it wrote."""
     remove_leftovers(out)
+    for leftover in (config.root / FOLDER).glob(".*.tmp"):  # a cache file a killed build did not finish
+        leftover.unlink(missing_ok=True)
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)

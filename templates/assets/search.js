@@ -22,6 +22,7 @@
   var BOOST = { exact: 10, prefix: 4, stem: 2, fuzzy: 1 };
   var MIN_PREFIX = 2;
   var MIN_FUZZY = 5;
+  var MAX_EXPANDED = 30;  /* a longer "word" (a pasted URL) is looked up exactly: expanding it is slow */
 
   /* ---------- core: the same folding as sitegen/search.py ---------- */
 
@@ -142,6 +143,7 @@
     }
     var stemmed = stem(lunr, word);
     if (index.invertedIndex[stemmed]) add([stemmed], BOOST.exact);
+    if (word.length > MAX_EXPANDED) return found;
     if (word.length >= MIN_PREFIX) add(termsMatching(lunr, index, lunr.TokenSet.fromString(word + "*")), BOOST.prefix);
     if (!found.length) {
       /* "diffusi" is longer than the stem "diffus" it was typed towards. */
