@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, Request, Response
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Response
 
 
 @dataclass
@@ -109,3 +109,21 @@ def site_base_url(out: Path, origin: str, sub_path: str) -> Iterator[str]:
     else:
         with serve_folder(out, sub_path) as served:
             yield served.url
+
+
+@contextmanager
+def watched_page(browser: Browser) -> Iterator[tuple[Page, PageProblems, list[str]]]:
+    """A page in a new browser context, watched from the start; dialogs (alert) are recorded and dismissed."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        dialogs: list[str] = []
+
+        def on_dialog(dialog: Dialog) -> None:
+            dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        yield page, watch(page), dialogs
+    finally:
+        context.close()

@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 import pytest
 import yaml
-from browser_helpers import PageProblems, site_base_url, watch
+from browser_helpers import PageProblems, site_base_url, watched_page
 from conftest import Site
-from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import Browser, Page
 
 SUB_PATH = "/hostile-list/"
 ORIGINS = ["file", "http"]
@@ -431,19 +431,8 @@ class Tab:
 @pytest.fixture
 def tab(browser: Browser, base_url: str) -> Iterator[Tab]:
     """A page in a new browser context, watched from the start; dialogs (alert) are recorded and dismissed."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        dialogs: list[str] = []
-
-        def on_dialog(dialog: Dialog) -> None:
-            dialogs.append(f"{dialog.type}: {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        yield Tab(page, watch(page), dialogs, base_url)
-    finally:
-        context.close()
+    with watched_page(browser) as (page, problems, dialogs):
+        yield Tab(page, problems, dialogs, base_url)
 
 
 def report(wrong: dict[str, list[str]]) -> str:

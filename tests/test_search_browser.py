@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from browser_helpers import PageProblems, site_base_url, watch
-from playwright.sync_api import Browser, Dialog, Locator, Page, expect
+from browser_helpers import PageProblems, site_base_url, watched_page
+from playwright.sync_api import Browser, Locator, Page, expect
 
 if TYPE_CHECKING:
     from conftest import Site
@@ -116,19 +116,8 @@ def sample_url(request: pytest.FixtureRequest, sample: Site) -> Iterator[str]:
 @pytest.fixture
 def tab(browser: Browser) -> Iterator[Tab]:
     """A new browser context with one watched page; dialogs (alert) are recorded and dismissed."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        dialogs: list[str] = []
-
-        def on_dialog(dialog: Dialog) -> None:
-            dialogs.append(f"{dialog.type}: {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        yield Tab(page, watch(page), dialogs)
-    finally:
-        context.close()
+    with watched_page(browser) as (page, problems, dialogs):
+        yield Tab(page, problems, dialogs)
 
 
 # ---------- helpers: reading results ----------
