@@ -127,3 +127,16 @@ def watched_page(browser: Browser) -> Iterator[tuple[Page, PageProblems, list[st
         yield page, watch(page), dialogs
     finally:
         context.close()
+
+
+# search.js renders the list 40 ms after the last input event, once the search data has loaded, and builds a
+# new .suggestion-message element each time: a different element with the right "See all" link is the answer.
+SUGGESTIONS_RENDERED_FOR = """([query, previousMessage]) => {
+    const popup = document.getElementById("search-suggestions");
+    const message = popup.querySelector(".suggestion-message");
+    if (popup.hidden || !message || message === previousMessage || message.textContent.startsWith("Loading")) {
+        return false;
+    }
+    const seeAll = popup.querySelector(".see-all a");
+    return !seeAll || new URL(seeAll.href).searchParams.get("q") === query;
+}"""

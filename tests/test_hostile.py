@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 import yaml
-from browser_helpers import PageProblems, site_base_url, watched_page
+from browser_helpers import SUGGESTIONS_RENDERED_FOR, PageProblems, site_base_url, watched_page
 from conftest import Site
 from playwright.sync_api import Browser, Page
 
@@ -258,16 +258,6 @@ CSP = """() => Array.from(document.querySelectorAll('meta[http-equiv]'), meta =>
         other => Boolean(meta.compareDocumentPosition(other) & Node.DOCUMENT_POSITION_FOLLOWING)),
 }))"""
 
-# search.js renders 40 ms after the last input, once the data has loaded, with a new message element each time.
-SUGGESTIONS_RENDERED_FOR = """([query, previousMessage]) => {
-    const popup = document.getElementById("search-suggestions");
-    const message = popup.querySelector(".suggestion-message");
-    if (popup.hidden || !message || message === previousMessage || message.textContent.startsWith("Loading")) {
-        return false;
-    }
-    const seeAll = popup.querySelector(".see-all a");
-    return !seeAll || new URL(seeAll.href).searchParams.get("q") === query;
-}"""
 SEARCH_PAGE_RENDERED_FOR = """query => {
     const status = document.getElementById("search-status").textContent;
     return document.getElementById("search-input").value === query

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from browser_helpers import PageProblems, site_base_url, watched_page
+from browser_helpers import SUGGESTIONS_RENDERED_FOR, PageProblems, site_base_url, watched_page
 from playwright.sync_api import Browser, Locator, Page, expect
 
 if TYPE_CHECKING:
@@ -29,17 +29,6 @@ ORIGINS = ["file", "http"]
 SEARCH_DATA = ("assets/lunr.min.js", "assets/search-index.js", "assets/search-store.js")
 PWNED_FLAG = "window.__pwned"  # what the hostile title sets if any part of it runs
 
-# search.js renders the list 40 ms after the last input event, once the search data has loaded, and builds a
-# new .suggestion-message element each time: a different element with the right "See all" link is the answer.
-SUGGESTIONS_RENDERED_FOR = """([query, previousMessage]) => {
-    const popup = document.getElementById("search-suggestions");
-    const message = popup.querySelector(".suggestion-message");
-    if (popup.hidden || !message || message === previousMessage || message.textContent.startsWith("Loading")) {
-        return false;
-    }
-    const seeAll = popup.querySelector(".see-all a");
-    return !seeAll || new URL(seeAll.href).searchParams.get("q") === query;
-}"""
 SEARCH_PAGE_RENDERED = """() => {
     const status = document.getElementById("search-status").textContent;
     return !status.startsWith("Loading") && !status.startsWith("Search needs JavaScript");
