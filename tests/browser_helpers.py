@@ -129,7 +129,7 @@ def watched_page(browser: Browser) -> Iterator[tuple[Page, PageProblems, list[st
         context.close()
 
 
-# search.js renders the list 40 ms after the last input event, once the search data has loaded, and builds a
+# search.js renders the list 15 ms after the last input event, once the search data has loaded, and builds a
 # new .suggestion-message element each time: a different element with the right "See all" link is the answer.
 SUGGESTIONS_RENDERED_FOR = """([query, previousMessage]) => {
     const popup = document.getElementById("search-suggestions");

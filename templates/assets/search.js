@@ -133,7 +133,7 @@
     return index.tokenSet.intersect(tokenSet).toArray();
   }
 
-  /** Each word's index terms: exact (stemmed), prefix, the stem inside a longer prefix, one edit. */
+  /** Each word's index terms: exact (stemmed) and prefix; else the stem inside a longer prefix; else one edit. */
   function expandWord(lunr, index, word) {
     var found = [], seen = Object.create(null);
     function add(terms, boost) {
@@ -147,11 +147,14 @@
     if (word.length >= MIN_PREFIX) add(termsMatching(lunr, index, lunr.TokenSet.fromString(word + "*")), BOOST.prefix);
     if (!found.length) {
       /* "diffusi" is longer than the stem "diffus" it was typed towards. */
-      for (var end = word.length - 1; end >= Math.max(3, word.length - 3); end--) {
+      for (var end = word.length - 1; end >= Math.max(4, word.length - 3); end--) {
         if (index.invertedIndex[word.slice(0, end)]) { add([word.slice(0, end)], BOOST.stem); break; }
       }
     }
-    if (word.length >= MIN_FUZZY) add(termsMatching(lunr, index, lunr.TokenSet.fromFuzzyString(stemmed, 1)), BOOST.fuzzy);
+    /* One typo away, for a word that matched nothing as typed (the slowest expansion, and the noisiest). */
+    if (!found.length && word.length >= MIN_FUZZY) {
+      add(termsMatching(lunr, index, lunr.TokenSet.fromFuzzyString(stemmed, 1)), BOOST.fuzzy);
+    }
     return found;
   }
 
@@ -558,7 +561,7 @@
     global.clearTimeout(state.timer);
     state.timer = global.setTimeout(function () {
       ensureLoaded().then(render);
-    }, 40);
+    }, 15);
   }
 
   /* ----- wiring ----- */
