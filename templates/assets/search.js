@@ -64,8 +64,11 @@
     return false;
   }
 
+  var stems = Object.create(null);  /* highlighting stems every shown word on every keystroke */
+
   function stem(lunr, word) {
-    return lunr.stemmer(new lunr.Token(word)).toString();
+    if (!(word in stems)) stems[word] = lunr.stemmer(new lunr.Token(word)).toString();
+    return stems[word];
   }
 
   /** Turn sitegen's compact index into a lunr.Index, with lunr's own BM25 field vectors. */
@@ -240,10 +243,9 @@
     return merged;
   }
 
-  /** About `size` words of text around its densest run of matches, as highlight segments. */
-  function snippet(lunr, text, terms, size) {
+  /** About `size` words around the densest run of matches, from a text's highlight segments. */
+  function snippet(segments, size) {
     size = size || 30;
-    var segments = highlight(lunr, text, terms);
     var words = [], position = 0;
     segments.forEach(function (segment) {
       var parts = segment[0].split(/(\s+)/);
@@ -270,7 +272,7 @@
       var a = Math.max(start, from), z = Math.min(end, to);
       if (a < z) cut.push([segment[0].slice(a - start, z - start), segment[1]]);
     });
-    if (to < text.length) cut.push([" …", false]);
+    if (to < position) cut.push([" …", false]);
     return cut;
   }
 
@@ -412,10 +414,11 @@
     doc[8].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
     li.appendChild(meta);
     if (withSnippet) {
-      var source = doc[6];
-      if (doc[7] && !highlight(global.lunr, source, item.terms).some(function (s) { return s[1]; })) source = doc[7];
+      var segments = highlight(global.lunr, doc[6], item.terms);
+      var matched = function (segment) { return segment[1]; };
+      if (doc[7] && !segments.some(matched)) segments = highlight(global.lunr, doc[7], item.terms);  /* notes */
       var excerpt = node("p", "excerpt");
-      appendSegments(excerpt, snippet(global.lunr, source, item.terms, withSnippet));
+      appendSegments(excerpt, snippet(segments, withSnippet));
       li.appendChild(excerpt);
     }
     return { element: li, link: link };
