@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import search as search_module
 from . import store
-from .cache import CODE_VERSION, FOLDER, Cache, file_key
+from .cache import CODE_VERSION, FOLDER, Cache, file_status
 from .check import check_site
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
@@ -166,23 +166,14 @@ def write_output(config: SiteConfig, site: Site, search: list[tuple[str, bytes]]
     """
     planned = plan_pages(site)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
-    kept = {path for path, key in keys.items() if cache.get(path) == (key, *_file_status(out / path))}
+    kept = {path for path, key in keys.items() if cache.get(path) == (key, *file_status(out / path))}
     fresh = [page for page in planned if page.path not in kept]
     rendered = publish(
         render_site(site, config, fresh), search, asset_dirs(config), out, protected=config.root, keep=sorted(kept)
     )
     for path, key in keys.items():
-        cache.put(path, (key, *_file_status(out / path)))
+        cache.put(path, (key, *file_status(out / path)))
     return rendered
-
-
-def _file_status(path: Path) -> tuple[int, int]:
-    """Size and modification time; (-1, -1) for a file that is not there."""
-    try:
-        status = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (status.st_size, status.st_mtime_ns)
 
 
 def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object]:
@@ -197,7 +188,7 @@ def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object
     ]
     for folder in folders:
         for path in folder.rglob("*") if folder.is_dir() else []:
-            state[str(path.absolute())] = _file_status(path)
+            state[str(path.absolute())] = file_status(path)
     return state
 
 
@@ -206,11 +197,8 @@ LIBRARIES = tuple(metadata.version(name) for name in ("jinja2", "markdown", "pyy
 
 def _files_state(folder: Path) -> list[tuple[str, int, int]]:
     """What a folder holds, by size and modification time: a touched or deleted file shows."""
-    state = []
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        status = path.stat()
-        state.append((path.relative_to(folder).as_posix(), status.st_size, status.st_mtime_ns))
-    return state
+    paths = sorted(folder.rglob("*")) if folder.is_dir() else []
+    return [(path.relative_to(folder).as_posix(), *file_status(path)) for path in paths]
 
 
 @contextmanager
@@ -238,7 +226,7 @@ def read_dumps(config: SiteConfig, cache: Cache) -> list[Dump]:
     listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
     for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed):
         shown = display_path(path)
-        key = (shown, file_key(path), years.get(path.name), dt.date.today().year)
+        key = (shown, file_status(path), years.get(path.name), dt.date.today().year)
         dump = cache.get(key)
         if dump is None:
             try:
@@ -304,7 +292,7 @@ def _unreadable_file(paper: Paper, readable: set[str], unreadable: frozenset[str
             return slug
         if slug not in readable:
             return None
-    return None
+    raise AssertionError("slug_candidates never ends")  # pragma: no cover
 
 
 def refresh_topics(config: SiteConfig, site: Site, loaded: store.Loaded) -> list[store.Document]:

@@ -103,10 +103,10 @@ class Cache:
         os.replace(temporary, self.path)
 
 
-def file_key(path: Path) -> tuple[str, int, int] | None:
-    """(name, size, modification time) of a file: it changes whenever the file does."""
+def file_status(path: Path) -> tuple[int, int]:
+    """Size and modification time, which change whenever the file does; (-1, -1) if it is not there."""
     try:
         status = path.stat()
     except OSError:
-        return None
-    return (path.name, status.st_size, status.st_mtime_ns)
+        return (-1, -1)
+    return (status.st_size, status.st_mtime_ns)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .cache import Cache, file_key
+from .cache import Cache, file_status
 from .config import display_path
 from .errors import Problem
 
@@ -59,7 +59,7 @@ def check_site(site: Path, base_url: str | None = None, cache: Cache | None = No
     parsed = {}
     for path in site.rglob("*.html"):
         name = path.relative_to(site).as_posix()
-        key = (name, *(file_key(path) or ())[1:])
+        key = (name, *file_status(path))
         found = cache.get(key) if cache else None
         if found is None:
             found = references(path.read_text(encoding="utf-8"))

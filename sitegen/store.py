@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .cache import Cache, file_key
+from .cache import Cache, file_status
 from .config import display_path
 from .errors import Problem, SitegenError
 from .papers import Paper
@@ -102,10 +102,10 @@ def load(directory: Path, cache: Cache | None = None) -> Loaded:
     documents, problems, unreadable = [], [], set()
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
         key = _cache_key(path)
-        result = cache.get(key) if cache and key else None
+        result = cache.get(key) if cache else None
         if result is None:
             result = _read(path)
-            if cache and key:
+            if cache:
                 cache.put(key, result)
         if isinstance(result, Problem):
             problems.append(result)
@@ -115,9 +115,8 @@ def load(directory: Path, cache: Cache | None = None) -> Loaded:
     return Loaded(tuple(documents), tuple(problems), frozenset(unreadable))
 
 
-def _cache_key(path: Path) -> tuple[str, str, int, int] | None:
-    key = file_key(path)
-    return (str(path.absolute()), display_path(path), *key[1:]) if key else None
+def _cache_key(path: Path) -> tuple[str, str, int, int]:
+    return (str(path.absolute()), display_path(path), *file_status(path))
 
 
 def _read(path: Path) -> Document | Problem:
@@ -213,9 +212,8 @@ def save(documents: Iterable[Document], cache: Cache | None = None) -> list[Path
         if document.changed:
             write_atomic(document.path, document.text)
             written.append(document.path)
-            key = _cache_key(document.path)
-            if cache and key:  # the next build need not read back what it just wrote
-                cache.put(key, replace(document, on_disk=document.text))
+            if cache:  # the next build need not read back what it just wrote
+                cache.put(_cache_key(document.path), replace(document, on_disk=document.text))
     return written
 
 
