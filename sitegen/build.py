@@ -6,24 +6,26 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import posixpath
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
 from . import search as search_module
 from . import store
 from .cache import CODE_VERSION, FOLDER, Cache, file_status
-from .check import check_site
+from .check import PageFacts, check_site, page_facts
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
-from .publish import publish, remove_leftovers
+from .publish import carry_over, remove_leftovers, staged, write_files
 from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, render_site, search_script
 from .search import Payload, lunr_files, payload, search_files
 from .text import normalize_title
@@ -101,14 +103,13 @@ class Caches:
     documents: Cache
     search: Cache
     output: Cache
-    check: Cache
 
     @classmethod
     def open(cls, site_root: Path) -> Caches:
-        return cls(*(Cache(site_root, name) for name in ("dumps", "documents", "search", "output", "check")))
+        return cls(*(Cache(site_root, name) for name in ("dumps", "documents", "search", "output")))
 
     def save(self) -> None:
-        for cache in (self.dumps, self.documents, self.search, self.output, self.check):
+        for cache in (self.dumps, self.documents, self.search, self.output):
             cache.save()
 
 
@@ -127,8 +128,7 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     site = build_site(config, papers, topics.documents)
     written += store.save(refresh_topics(config, site, topics), caches.documents)
     search = search_files(site, caches.search) + lunr_files()
-    pages = write_output(config, site, search, out, caches.output)
-    output_problems = check_site(out, config.base_url, caches.check) if check else []
+    pages, output_problems = write_output(config, site, search, out, caches.output, check)
     caches.save()
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return _summary(
@@ -158,22 +158,42 @@ def _summary(
     )
 
 
-def write_output(config: SiteConfig, site: Site, search: list[tuple[str, bytes]], out: Path, cache: Cache) -> int:
-    """Render the pages whose inputs changed, carry the others over, swap the new output in.
+def write_output(
+    config: SiteConfig, site: Site, search: list[tuple[str, bytes]], out: Path, cache: Cache, check: bool
+) -> tuple[int, list[Problem]]:
+    """Render the pages whose inputs changed, carry the others over, swap the new output in, check it.
 
     A page is carried over when its digest (page_keys) and its file in the output are
-    both as this cache recorded them. Returns the number of pages rendered.
+    both as this cache recorded them. Returns the number of pages rendered and the
+    check's problems.
     """
     planned = plan_pages(site)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
-    kept = {path for path, key in keys.items() if cache.get(path) == (key, *file_status(out / path))}
-    fresh = [page for page in planned if page.path not in kept]
-    rendered = publish(
-        render_site(site, config, fresh), search, asset_dirs(config), out, protected=config.root, keep=sorted(kept)
-    )
+    recorded: dict[str, tuple[PageFacts, int, int]] = {}
     for path, key in keys.items():
-        cache.put(path, (key, *file_status(out / path)))
-    return rendered
+        entry = cache.get(path)
+        if entry and entry[0] == key and entry[2:] == file_status(out / path):
+            recorded[path] = entry[1:]
+    fresh = [page for page in planned if page.path not in recorded]
+    kept = list(recorded)
+    with staged(out, config.root) as staging:
+        for folder in {posixpath.dirname(page.path) for page in fresh}:
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+        recorded.update(render_site(site, config, fresh, partial(_write_page, staging)))
+        write_files(staging, search, asset_dirs(config))
+        carry_over(staging, out, kept)
+    for path, key in keys.items():
+        cache.put(path, (key, *recorded[path]))
+    if not check:
+        return len(fresh), []
+    return len(fresh), check_site(out, config.base_url, {path: facts for path, (facts, *_) in recorded.items()})
+
+
+def _write_page(staging: Path, path: str, html: str) -> tuple[PageFacts, int, int]:
+    """Write one page; return what the check needs of it, and its size and time as written."""
+    target = staging / path
+    target.write_text(html, encoding="utf-8")
+    return (page_facts(html), *file_status(target))
 
 
 def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object]:

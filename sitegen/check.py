@@ -1,20 +1,23 @@
 """Check a built site before it ships: links, assets, ids.
 
-Reads the pages back from disk with a regular expression rather than a full HTML
-parser: sitegen writes every attribute double-quoted, and this keeps the check fast
-enough to run after every build of thousands of pages.
+Pages are read with a regular expression rather than a full HTML parser: sitegen
+writes every attribute double-quoted, and this keeps the check fast enough to run
+after every build of thousands of pages. A build extracts each page's facts while
+rendering it (and keeps them for pages it does not render again); the check then
+judges each distinct link once, and reads a page again only to report its lines.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import posixpath
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .cache import Cache, file_status
 from .config import display_path
 from .errors import Problem
 
@@ -30,77 +33,126 @@ class Reference:
     tag: str
     url: str
     offset: int
-    rel: frozenset[str] = frozenset()
-
-    @property
-    def loads(self) -> bool:
-        """True when the browser fetches it with the page (a script, an image, a stylesheet)."""
-        return self.tag in LOADED or (self.tag == "link" and not self.rel & NOT_LOADED_RELS)
+    loads: bool  # the browser fetches it with the page (a script, an image, a stylesheet)
 
 
 def references(text: str) -> tuple[list[Reference], list[tuple[str, int]]]:
     """The href/src references and the ids (with their offsets) of one page."""
-    found = []
-    for match in LINK.finditer(text):
-        tag, url = match.group(1).lower(), match.group(2)
-        rel = REL.search(match.group(0)) if tag == "link" else None
-        rels = frozenset(rel.group(1).lower().split()) if rel else frozenset()
-        found.append(Reference(tag, html.unescape(url) if "&" in url else url, match.start(), rels))
+    found = [Reference(tag, url, offset, loads) for tag, url, offset, loads in _links(text)]
     ids = [(html.unescape(match.group(1)), match.start()) for match in ID.finditer(text)]
     return found, ids
 
 
-def check_site(site: Path, base_url: str | None = None, cache: Cache | None = None) -> list[Problem]:
+def _links(text: str) -> Iterator[tuple[str, str, int, bool]]:
+    for match in LINK.finditer(text):
+        tag, url = match.group(1).lower(), match.group(2)
+        if tag == "link":
+            rel = REL.search(match.group(0))
+            loads = not (rel and set(rel.group(1).lower().split()) & NOT_LOADED_RELS)
+        else:
+            loads = tag in LOADED
+        yield tag, html.unescape(url) if "&" in url else url, match.start(), loads
+
+
+# What the check needs of a page: its distinct (url, loads) references, its ids, and
+# whether an id repeats. Plain tuples and strings: cheap to pickle into the cache.
+PageFacts = tuple[frozenset[tuple[str, bool]], frozenset[str], bool]
+
+
+def page_facts(text: str) -> PageFacts:
+    ids = [html.unescape(identifier) for identifier in ID.findall(text)]
+    distinct = frozenset(ids)
+    return frozenset((url, loads) for _, url, _, loads in _links(text)), distinct, len(distinct) != len(ids)
+
+
+def check_site(site: Path, base_url: str | None = None, facts: Mapping[str, PageFacts] | None = None) -> list[Problem]:
     """Every problem in a built site: broken or escaping links, missing assets, duplicate ids.
 
-    With a cache, a page whose size and time are unchanged is not read again.
+    `facts` holds pages already read (by name in the site); other pages are read here.
     """
     site = site.absolute()
-    parsed = {}
-    for path in site.rglob("*.html"):
-        name = path.relative_to(site).as_posix()
-        key = (name, *file_status(path))
-        found = cache.get(key) if cache else None
-        if found is None:
-            found = references(path.read_text(encoding="utf-8"))
-            if cache:
-                cache.put(key, found)
-        parsed[name] = found
-    ids = {name: {identifier for identifier, _ in found[1]} for name, found in parsed.items()}
-    files = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file()}
-    folders = {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_dir()}
+    files, folders = set(), set()
+    for directory, subdirectories, names in os.walk(site):
+        relative = os.path.relpath(directory, site).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        folders.update(prefix + name for name in subdirectories)
+        files.update(prefix + name for name in names)
+    pages = dict(facts or {})
+    for name in files:
+        if name.endswith(".html") and name not in pages:
+            pages[name] = page_facts((site / name).read_text(encoding="utf-8"))
+    return find_problems(pages, files, folders, base_url, lambda name: (site / name).read_text(encoding="utf-8"),
+                         lambda name: display_path(site / name))
+
+
+def find_problems(
+    pages: Mapping[str, PageFacts],
+    files: set[str],
+    folders: set[str],
+    base_url: str | None,
+    read: Callable[[str], str],
+    shown: Callable[[str], str],
+) -> list[Problem]:
+    """Judge each distinct link of each folder once; read again only the pages that have a problem."""
+    ids = {name: facts[1] for name, facts in pages.items()}
+    by_folder: dict[str, set[tuple[str, bool]]] = {}
+    for name, (links, _, _) in pages.items():
+        by_folder.setdefault(posixpath.dirname(name), set()).update(links)
+    bad: dict[str, set[tuple[str, bool]]] = {}
+    to_itself: dict[str, set[tuple[str, bool]]] = {}  # "#x", "?q": judged page by page
+    for folder, links in by_folder.items():
+        bad[folder], to_itself[folder] = set(), set()
+        for link in links:
+            if _names_its_page(link[0]):
+                to_itself[folder].add(link)
+            elif _problem(posixpath.join(folder, "_"), *link, files, folders, ids, base_url):
+                bad[folder].add(link)
     problems = []
-    verdicts: dict[tuple[str, str, bool], str | None] = {}
-    for name, (found, page_ids) in sorted(parsed.items()):
-
-        def report(offset: int, message: str, page: str = name) -> None:
-            line = (site / page).read_text(encoding="utf-8").count("\n", 0, offset) + 1
-            problems.append(Problem(display_path(site / page), line, message))
-
-        seen: set[str] = set()
-        for identifier, offset in page_ids:
-            if identifier in seen:
-                report(offset, f"duplicate id '{identifier}'")
-            seen.add(identifier)
+    for name, (links, _, repeated_ids) in sorted(pages.items()):
         folder = posixpath.dirname(name)
-        for reference in found:
-            key = (folder, reference.url, reference.loads)  # most links repeat from page to page
-            if key not in verdicts:
-                verdicts[key] = _problem(name, reference, files, folders, ids, base_url)
-            if verdicts[key]:
-                report(reference.offset, verdicts[key])
+        own_bad = any(_problem(name, *link, files, folders, ids, base_url) for link in links & to_itself[folder])
+        if repeated_ids or links & bad[folder] or own_bad:
+            problems += _page_problems(name, read(name), shown(name), files, folders, ids, base_url)
+    return problems
+
+
+def _names_its_page(url: str) -> bool:
+    return url.startswith(("#", "?")) or url == ""
+
+
+def _page_problems(
+    name: str, text: str, shown: str, files: set[str], folders: set[str], ids: dict[str, frozenset[str]],
+    base_url: str | None,
+) -> list[Problem]:
+    """Each problem of one page, with its line."""
+    found, page_ids = references(text)
+    problems = []
+
+    def report(offset: int, message: str) -> None:
+        problems.append(Problem(shown, text.count("\n", 0, offset) + 1, message))
+
+    seen: set[str] = set()
+    for identifier, offset in page_ids:
+        if identifier in seen:
+            report(offset, f"duplicate id '{identifier}'")
+        seen.add(identifier)
+    for reference in found:
+        message = _problem(name, reference.url, reference.loads, files, folders, ids, base_url)
+        if message:
+            report(reference.offset, message)
     return problems
 
 
 def _problem(
     page: str,
-    reference: Reference,
+    url: str,
+    loads: bool,
     files: set[str],
     folders: set[str],
-    ids: dict[str, set[str]],
+    ids: Mapping[str, frozenset[str]],
     base_url: str | None,
 ) -> str | None:
-    url = reference.url
+    shown = url
     if base_url and url.startswith(base_url):
         url = "/" + url[len(base_url):]  # an absolute link into the site itself (404.html)
         root = ""
@@ -109,23 +161,23 @@ def _problem(
     try:
         parts = urlsplit(url)
     except ValueError:
-        return f"unreadable URL {reference.url!r}"
+        return f"unreadable URL {shown!r}"
     if parts.scheme or parts.netloc:
-        if reference.loads:
-            return f"loads {reference.url} from another host"
+        if loads:
+            return f"loads {shown} from another host"
         if parts.scheme.lower() not in ("http", "https", "mailto"):
-            return f"link with the scheme '{parts.scheme}': {reference.url}"
+            return f"link with the scheme '{parts.scheme}': {shown}"
         return None
     if url.startswith("/") and root:
-        return f"root-relative link {reference.url} (breaks from disk and under a sub-path)"
+        return f"root-relative link {shown} (breaks from disk and under a sub-path)"
     target = posixpath.normpath(posixpath.join(root, unquote(parts.path))) if parts.path else page
     if target == ".." or target.startswith("../"):
-        return f"link {reference.url} points outside the site"
+        return f"link {shown} points outside the site"
     target = target.lstrip("/")
     if parts.path.endswith("/") or target in folders or target == ".":
-        return f"link {reference.url} names a folder, not a file (breaks from disk)"
+        return f"link {shown} names a folder, not a file (breaks from disk)"
     if target not in files:
-        return f"missing {'asset' if reference.loads else 'page'} {reference.url}"
+        return f"missing {'asset' if loads else 'page'} {shown}"
     if parts.fragment and target in ids and unquote(parts.fragment) not in ids[target]:
-        return f"link {reference.url} names an anchor that does not exist"
+        return f"link {shown} names an anchor that does not exist"
     return None

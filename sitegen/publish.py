@@ -11,7 +11,8 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import display_path
@@ -21,19 +22,13 @@ MARKER = ".sitegen"  # every output sitegen writes has it: the proof that it may
 NO_JEKYLL = ".nojekyll"  # GitHub Pages: serve the files as they are
 
 
-def publish(
-    pages: Iterable[tuple[str, str]],
-    files: Iterable[tuple[str, bytes]],
-    asset_dirs: Iterable[Path],
-    out: Path,
-    protected: Path,
-    keep: Iterable[str] = (),
-) -> int:
-    """Write pages, other generated files and asset folders to `out`; returns the number of pages written.
+@contextmanager
+def staged(out: Path, protected: Path) -> Iterator[Path]:
+    """A fresh folder to write the whole site into; swapped in for `out` when the block ends well.
 
-    `keep` names files of the current output to carry over unchanged (as hard links:
-    nothing is copied). `protected` is the site's own directory: an output there or
-    above it is refused, as is a non-empty directory that sitegen did not write.
+    `protected` is the site's own directory: an output there or above it is refused,
+    as is a non-empty directory that sitegen did not write. Files of the current
+    output are carried over with carry_over().
     """
     out = out.resolve() if out.is_symlink() else out.absolute()  # build where the link points
     _check_output(out, protected.absolute())
@@ -46,28 +41,31 @@ def publish(
         ) from None
     try:
         staging.chmod(0o755)
-        count = 0
-        for relative, html in pages:
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
-            count += 1
-        for folder in asset_dirs:
-            if folder.is_dir():
-                shutil.copytree(folder, staging / "assets", dirs_exist_ok=True)
-        for relative, content in files:
-            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-            (staging / relative).write_bytes(content)
-        for relative in keep:
-            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-            os.link(out / relative, staging / relative)
+        yield staging
         (staging / NO_JEKYLL).write_bytes(b"")
         (staging / MARKER).write_text("Written by sitegen, which replaces this folder on every build.\n")
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return count
+
+
+def write_files(staging: Path, files: Iterable[tuple[str, bytes]], asset_dirs: Iterable[Path]) -> None:
+    """Generated files (path in the site, content), then the asset folders, later ones winning."""
+    for folder in asset_dirs:
+        if folder.is_dir():
+            shutil.copytree(folder, staging / "assets", dirs_exist_ok=True)
+    for relative, content in files:
+        (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+        (staging / relative).write_bytes(content)
+
+
+def carry_over(staging: Path, out: Path, relatives: Iterable[str]) -> None:
+    """Files of the current output, unchanged, as hard links: nothing is copied."""
+    out = out.resolve() if out.is_symlink() else out.absolute()
+    for relative in relatives:
+        (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / relative, staging / relative)
 
 
 def _check_output(out: Path, protected: Path) -> None:

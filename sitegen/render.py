@@ -14,10 +14,11 @@ import html
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus, urlsplit
 from xml.etree.ElementTree import Element
 
@@ -220,29 +221,35 @@ def _overrides_show_all_papers(config: SiteConfig) -> bool:
     )
 
 
-def render_site(site: Site, config: SiteConfig, pages: list[Page] | None = None) -> Iterator[tuple[str, str]]:
-    """Yield (path in the output, HTML) for every page (or those given), on every core for many pages."""
-    pages = plan_pages(site) if pages is None else pages
+def render_site(
+    site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T]
+) -> Iterator[tuple[str, T]]:
+    """Render the pages on every core (for many pages); yield (path, finish(path, html)) for each.
+
+    `finish` runs where the page was rendered (writing it, reading facts from it), so
+    the HTML itself never travels between processes.
+    """
     env = environment(config)
     workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_batch(site, env, pages)
+        yield from ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
         return
     _compile_all(env, {page.template for page in pages})
     global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
-    _job = (site, env, pages)
+    _job = (site, env, pages, finish)
     batches = [range(start, min(start + BATCH, len(pages))) for start in range(0, len(pages), BATCH)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for rendered in pool.map(_render_numbers, batches):
-                yield from rendered
+            for finished in pool.map(_render_numbers, batches):
+                yield from finished
     finally:
         _job = None
 
 
+T = TypeVar("T")
 PAGES_PER_WORKER = 500  # below this, starting processes costs more than it saves
 BATCH = 64
-_job: tuple[Site, jinja2.Environment, list[Page]] | None = None
+_job: tuple[Site, jinja2.Environment, list[Page], Callable[[str, str], Any]] | None = None
 
 
 def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
@@ -254,9 +261,9 @@ def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
         raise _syntax_error(error) from None
 
 
-def _render_numbers(numbers: range) -> list[tuple[str, str]]:
-    site, env, pages = _job
-    return list(_render_batch(site, env, [pages[number] for number in numbers]))
+def _render_numbers(numbers: range) -> list[tuple[str, Any]]:
+    site, env, pages, finish = _job
+    return [(path, finish(path, html)) for path, html in _render_batch(site, env, [pages[n] for n in numbers])]
 
 
 def _render_batch(site: Site, env: jinja2.Environment, pages: list[Page]) -> Iterator[tuple[str, str]]:
