@@ -121,8 +121,8 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)
-    dumps = read_dumps(config, caches.dumps)
-    merged = merge(dumps, config)
+    dumps, dumps_key = read_dumps(config, caches.dumps)
+    merged = merged_papers(dumps, dumps_key, config, caches.dumps)
     papers, new, updated, content_problems, written = refresh_papers(config, merged, caches.documents)
     topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
@@ -207,8 +207,7 @@ def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object
         search_module.LUNR_DIR,
     ]
     for folder in folders:
-        for path in folder.rglob("*") if folder.is_dir() else []:
-            state[str(path.absolute())] = file_status(path)
+        state.update(_tree_status(str(folder.absolute())))
     return state
 
 
@@ -217,8 +216,18 @@ LIBRARIES = tuple(metadata.version(name) for name in ("jinja2", "markdown", "pyy
 
 def _files_state(folder: Path) -> list[tuple[str, int, int]]:
     """What a folder holds, by size and modification time: a touched or deleted file shows."""
-    paths = sorted(folder.rglob("*")) if folder.is_dir() else []
-    return [(path.relative_to(folder).as_posix(), *file_status(path)) for path in paths]
+    prefix = len(str(folder.absolute())) + 1
+    return sorted((path[prefix:], *status) for path, status in _tree_status(str(folder.absolute())).items())
+
+
+def _tree_status(folder: str) -> dict[str, tuple[int, int]]:
+    """Every file and folder under `folder` (plain strings: this runs on every build) with its status."""
+    found = {}
+    for directory, subdirectories, names in os.walk(folder):
+        for name in subdirectories + names:
+            path = os.path.join(directory, name)
+            found[path] = file_status(path)
+    return found
 
 
 @contextmanager
@@ -239,14 +248,18 @@ def exclusive(site_root: Path) -> Iterator[None]:
         yield
 
 
-def read_dumps(config: SiteConfig, cache: Cache) -> list[Dump]:
-    """Parse every content/dumps/*.txt, with dates completed from site.yaml's capture years."""
+def read_dumps(config: SiteConfig, cache: Cache) -> tuple[list[Dump], tuple[object, ...]]:
+    """Parse every content/dumps/*.txt, with dates completed from site.yaml's capture years.
+
+    Also returns a key that changes whenever any dump would be read differently.
+    """
     years = capture_years(config)
-    dumps = []
+    dumps, keys = [], []
     listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
     for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed):
         shown = display_path(path)
         key = (shown, file_status(path), years.get(path.name), dt.date.today().year)
+        keys.append(key)
         dump = cache.get(key)
         if dump is None:
             try:
@@ -259,7 +272,17 @@ def read_dumps(config: SiteConfig, cache: Cache) -> list[Dump]:
             dump = replace(dump, problems=tuple(replace(p, path=shown) for p in dump.problems))
             cache.put(key, dump)
         dumps.append(dump)
-    return dumps
+    return dumps, tuple(keys)
+
+
+def merged_papers(dumps: list[Dump], dumps_key: tuple[object, ...], config: SiteConfig, cache: Cache) -> Merged:
+    """merge(), or its result from the last build when the dumps and the topics are the same."""
+    key = ("merged", dumps_key, repr(config.topics))
+    merged = cache.get(key)
+    if merged is None:
+        merged = merge(dumps, config)
+        cache.put(key, merged)
+    return merged
 
 
 def refresh_papers(

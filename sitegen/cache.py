@@ -103,10 +103,10 @@ class Cache:
         os.replace(temporary, self.path)
 
 
-def file_status(path: Path) -> tuple[int, int]:
+def file_status(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Size and modification time, which change whenever the file does; (-1, -1) if it is not there."""
     try:
-        status = path.stat()
+        status = os.stat(path)
     except OSError:
         return (-1, -1)
     return (status.st_size, status.st_mtime_ns)

@@ -105,7 +105,9 @@ def find_problems(
         for link in links:
             if _names_its_page(link[0]):
                 to_itself[folder].add(link)
-            elif _problem(posixpath.join(folder, "_"), *link, files, folders, ids, base_url):
+            elif not _plainly_fine(folder, *link, files, base_url) and _problem(
+                posixpath.join(folder, "_"), *link, files, folders, ids, base_url
+            ):
                 bad[folder].add(link)
     problems = []
     for name, (links, _, repeated_ids) in sorted(pages.items()):
@@ -114,6 +116,18 @@ def find_problems(
         if repeated_ids or links & bad[folder] or own_bad:
             problems += _page_problems(name, read(name), shown(name), files, folders, ids, base_url)
     return problems
+
+
+def _plainly_fine(folder: str, url: str, loads: bool, files: set[str], base_url: str | None) -> bool:
+    """The common cases, decided quickly: a link out to the web, a plain relative path to a file."""
+    if base_url and url.startswith(base_url):
+        return False
+    if url.startswith(("https://", "http://")):
+        return not loads and "[" not in url
+    if url.startswith("/") or url.endswith("/") or any(mark in url for mark in ":?#%&\\"):
+        return False
+    target = posixpath.normpath(posixpath.join(folder, url))
+    return not target.startswith("..") and target in files
 
 
 def _names_its_page(url: str) -> bool:

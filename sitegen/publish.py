@@ -62,10 +62,15 @@ def write_files(staging: Path, files: Iterable[tuple[str, bytes]], asset_dirs: I
 
 def carry_over(staging: Path, out: Path, relatives: Iterable[str]) -> None:
     """Files of the current output, unchanged, as hard links: nothing is copied."""
-    out = out.resolve() if out.is_symlink() else out.absolute()
+    source = str(out.resolve() if out.is_symlink() else out.absolute())
+    target = str(staging)
+    made = set()
     for relative in relatives:
-        (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-        os.link(out / relative, staging / relative)
+        folder = os.path.dirname(relative)
+        if folder not in made:
+            os.makedirs(os.path.join(target, folder), exist_ok=True)
+            made.add(folder)
+        os.link(os.path.join(source, relative), os.path.join(target, relative))
 
 
 def _check_output(out: Path, protected: Path) -> None:
