@@ -9,7 +9,7 @@ import os
 import posixpath
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -26,7 +26,7 @@ from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .publish import carry_over, remove_leftovers, staged, write_files
-from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, render_site, search_script
+from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, rendering, search_script
 from .search import Payload, lunr_files, payload, search_files
 from .text import normalize_title
 
@@ -127,8 +127,9 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
     written += store.save(refresh_topics(config, site, topics), caches.documents)
-    search = search_files(site, caches.search) + lunr_files()
-    pages, output_problems = write_output(config, site, search, out, caches.output, check)
+    pages, output_problems, search = write_output(
+        config, site, lambda: search_files(site, caches.search) + lunr_files(), out, caches.output, check
+    )
     caches.save()
     search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
     return _summary(
@@ -159,13 +160,14 @@ def _summary(
 
 
 def write_output(
-    config: SiteConfig, site: Site, search: list[tuple[str, bytes]], out: Path, cache: Cache, check: bool
-) -> tuple[int, list[Problem]]:
+    config: SiteConfig, site: Site, make_search: Callable[[], list[tuple[str, bytes]]], out: Path, cache: Cache,
+    check: bool,
+) -> tuple[int, list[Problem], list[tuple[str, bytes]]]:
     """Render the pages whose inputs changed, carry the others over, swap the new output in, check it.
 
     A page is carried over when its digest (page_keys) and its file in the output are
-    both as this cache recorded them. Returns the number of pages rendered and the
-    check's problems.
+    both as this cache recorded them. The search files are made while the pages render.
+    Returns the number of pages rendered, the check's problems and the search files.
     """
     planned = plan_pages(site)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
@@ -179,14 +181,15 @@ def write_output(
     with staged(out, config.root) as staging:
         for folder in {posixpath.dirname(page.path) for page in fresh}:
             (staging / folder).mkdir(parents=True, exist_ok=True)
-        recorded.update(render_site(site, config, fresh, partial(_write_page, staging)))
-        write_files(staging, search, asset_dirs(config))
-        carry_over(staging, out, kept)
+        with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
+            search = make_search()  # while the workers render
+            write_files(staging, search, asset_dirs(config))
+            carry_over(staging, out, kept)
+            recorded.update(rendered)
     for path, key in keys.items():
         cache.put(path, (key, *recorded[path]))
-    if not check:
-        return len(fresh), []
-    return len(fresh), check_site(out, config.base_url, {path: facts for path, (facts, *_) in recorded.items()})
+    facts = {path: facts for path, (facts, *_) in recorded.items()}
+    return len(fresh), check_site(out, config.base_url, facts) if check else [], search
 
 
 def _write_page(staging: Path, path: str, html: str) -> tuple[PageFacts, int, int]:

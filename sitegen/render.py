@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +36,6 @@ DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 RECENT_PAPERS = 12
 EXCERPT_CHARS = 280
 USER_SCHEMES = ("http", "https", "mailto", "")  # the user's own notes may link anywhere on the site
-WEB_SCHEMES = ("http", "https")  # text from dumps may only link out to the web
 C0_AND_SPACE = "".join(map(chr, range(0x21)))  # browsers strip these around a URL...
 TABS_AND_NEWLINES = re.compile(r"[\t\n\r]")  # ...and drop these anywhere in it
 
@@ -91,7 +91,7 @@ def _is_safe(url: str, schemes: tuple[str, ...]) -> bool:
 
 
 class _BareUrls(markdown.inlinepatterns.InlineProcessor):
-    """Make the plain http(s) URLs of abstracts and notes clickable."""
+    """Make the plain http(s) URLs of notes clickable."""
 
     def handleMatch(self, match: re.Match[str], data: str) -> tuple[Element, int, int]:  # noqa: N802
         url = strip_trailing_punctuation(match.group(0))
@@ -110,6 +110,27 @@ class _NoRawHtml(markdown.extensions.Extension):
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_BareUrls(f"(?i){URL.pattern}", md), "bare_urls", 5)
         md.treeprocessors.register(_SafeMarkup(md, self.schemes), "safe_markup", 0)
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\f\v\r\u00a0]*\n\s*")
+
+
+def plain_text(text: str) -> Markup:
+    """Text from the dumps as HTML: paragraphs at blank lines, its http(s) URLs clickable, nothing else.
+
+    Abstracts are not Markdown: `# ` or `*` in them is what the authors wrote.
+    """
+    paragraphs = []
+    for paragraph in PARAGRAPH_BREAK.split(text.strip()):
+        parts, position = [], 0
+        for match in URL.finditer(paragraph):
+            url = strip_trailing_punctuation(match.group(0))
+            parts += [html.escape(paragraph[position:match.start()]),
+                      f'<a href="{html.escape(href_of(url))}" rel="noopener">{html.escape(url)}</a>']
+            position = match.start() + len(url)
+        parts.append(html.escape(paragraph[position:]))
+        paragraphs.append(f"<p>{''.join(parts)}</p>")
+    return Markup("\n".join(paragraphs)) if text.strip() else Markup("")
 
 
 class Markdown:
@@ -154,7 +175,7 @@ def environment(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        markdown=Markdown(), web_markdown=Markdown(WEB_SCHEMES), long_date=long_date, excerpt=excerpt, href=href_of
+        markdown=Markdown(), plain_text=plain_text, long_date=long_date, excerpt=excerpt, href=href_of
     )
     env.globals.update(lookup_links=lookup_links)
     return env
@@ -237,18 +258,20 @@ def _overrides_show_all_papers(config: SiteConfig) -> bool:
     )
 
 
-def render_site(
+@contextmanager
+def rendering(
     site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T]
-) -> Iterator[tuple[str, T]]:
-    """Render the pages on every core (for many pages); yield (path, finish(path, html)) for each.
+) -> Iterator[Iterator[tuple[str, T]]]:
+    """Start rendering the pages on every core (for many pages); the block gets (path, finish(path, html)).
 
     `finish` runs where the page was rendered (writing it, reading facts from it), so
-    the HTML itself never travels between processes.
+    the HTML itself never travels between processes. The block may do other work
+    while the workers render.
     """
     env = environment(config)
     workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
+        yield ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
         return
     _compile_all(env, {page.template for page in pages})
     global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
@@ -256,8 +279,7 @@ def render_site(
     batches = [range(start, min(start + BATCH, len(pages))) for start in range(0, len(pages), BATCH)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for finished in pool.map(_render_numbers, batches):
-                yield from finished
+            yield (item for finished in pool.map(_render_numbers, batches) for item in finished)
     finally:
         _job = None
 

@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -206,15 +207,21 @@ def remove_leftovers(directory: Path) -> None:
 
 
 def save(documents: Iterable[Document], cache: Cache | None = None) -> list[Path]:
-    """Write every changed document atomically; returns the paths written."""
-    written = []
-    for document in documents:
-        if document.changed:
-            write_atomic(document.path, document.text)
-            written.append(document.path)
-            if cache:  # the next build need not read back what it just wrote
-                cache.put(_cache_key(document.path), replace(document, on_disk=document.text))
-    return written
+    """Write every changed document atomically; returns the paths written.
+
+    Creating a file is mostly the kernel's work: two threads create them on two cores.
+    """
+    changed = [document for document in documents if document.changed]
+    with ThreadPoolExecutor(WRITERS) as pool:
+        for _ in pool.map(lambda document: write_atomic(document.path, document.text), changed):
+            pass
+    if cache:  # the next build need not read back what it just wrote
+        for document in changed:
+            cache.put(_cache_key(document.path), replace(document, on_disk=document.text))
+    return [document.path for document in changed]
+
+
+WRITERS = 2
 
 
 def _mode_for(path: Path) -> int:

@@ -167,3 +167,20 @@ def test_a_symlinked_output_is_built_where_it_points(small: Site, tmp_path):
 def test_check_takes_the_base_url_the_build_was_given(small: Site):
     assert small.cli("build", "--base-url", "https://me.github.io/rl/").returncode == 0
     assert small.cli("check", "--base-url", "https://me.github.io/rl/").returncode == 0
+
+
+def test_an_abstract_is_shown_as_the_authors_wrote_it_with_its_urls_clickable(site: Site):
+    abstract = (
+        "# Not a heading: *stars* and <b>tags</b> stay text. " * 4
+        + "Code at https://github.com/org/repo. See also (https://x.org/p?a=1&b=2)."
+    )
+    site.write_config("title: T\ntopics:\n  - title: All\n    dumps: [d.txt]\n")
+    site.dump("d.txt", f"First Paper\n\n{abstract}\n")
+    site.build()
+    html = (site.out / "papers" / "first-paper.html").read_text()
+    section = html[html.index('<div class="abstract">'):]
+    section = section[:section.index("</div>")]
+    assert "<h1>" not in section and "<em>" not in section and "<b>" not in section
+    assert "# Not a heading: *stars* and &lt;b&gt;tags&lt;/b&gt; stay text." in section
+    assert '<a href="https://github.com/org/repo" rel="noopener">https://github.com/org/repo</a>.' in section
+    assert '<a href="https://x.org/p?a=1&amp;b=2" rel="noopener">https://x.org/p?a=1&amp;b=2</a>).' in section
