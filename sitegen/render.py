@@ -8,6 +8,7 @@ with raw HTML switched off and links limited to safe schemes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -218,6 +219,8 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
     That is the templates, the page's own context, what else of the site it shows, and
     the few things every page shows (site title, the topics' names). A site template
     that reads `site.papers` or `site.by_slug` makes every page depend on every paper.
+    Lists of papers (home, all papers, topics) do not show notes, so editing a paper's
+    notes renders only its own page, unless a site template mentions notes.
     """
     theme = hashlib.sha1()
     for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
@@ -228,17 +231,27 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
         theme.hexdigest(), site.title, site.description, site.base_url,
         tuple((topic.slug, topic.title, topic.url, topic.description) for topic in site.topics),
     )
-    digests = {paper.slug: hashlib.sha1(repr(paper).encode()).hexdigest() for paper in site.papers}
-    if _overrides_show_all_papers(config):
-        shared += (hashlib.sha1(repr(digests).encode()).hexdigest(),)
+    listed, whole = {}, {}
+    for paper in site.papers:
+        listed[paper.slug] = hashlib.sha1(repr([getattr(paper, name) for name in LISTED_FIELDS]).encode()).digest()
+        whole[paper.slug] = hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
+    overrides = _override_texts(config)
+    if any(re.search(r"\bnotes\b", text) for text in overrides):
+        listed = whole
+    if any(re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", text) for text in overrides):
+        shared += (hashlib.sha1(repr(whole).encode()).hexdigest(),)
     return [
-        hashlib.sha1(repr((shared, page.template, page.path, page.root, _by_digest(page.context, digests),
-                           _by_digest(page.shows, digests))).encode()).hexdigest()
+        hashlib.sha1(repr((shared, page.template, page.path, page.root, *_by_digest(
+            (page.context, page.shows), whole if page.template == "paper.html" else listed
+        ))).encode()).hexdigest()
         for page in pages
     ]
 
 
-def _by_digest(value: object, digests: Mapping[str, str]) -> object:
+LISTED_FIELDS = [field.name for field in dataclasses.fields(PaperPage) if field.name != "notes"]
+
+
+def _by_digest(value: object, digests: Mapping[str, bytes]) -> object:
     """The value with each paper replaced by its digest: a list of 10,000 papers is hashed in milliseconds."""
     if isinstance(value, PaperPage):
         return digests[value.slug]
@@ -249,13 +262,11 @@ def _by_digest(value: object, digests: Mapping[str, str]) -> object:
     return value
 
 
-def _overrides_show_all_papers(config: SiteConfig) -> bool:
+def _override_texts(config: SiteConfig) -> list[str]:
+    """The site's own templates, which may show more of the site than the default theme's."""
     if config.templates_dir == DEFAULT_THEME or not config.templates_dir.is_dir():
-        return False
-    return any(
-        re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", path.read_text(encoding="utf-8", errors="replace"))
-        for path in config.templates_dir.rglob("*.html")
-    )
+        return []
+    return [path.read_text(encoding="utf-8", errors="replace") for path in config.templates_dir.rglob("*.html")]
 
 
 @contextmanager

@@ -117,7 +117,8 @@ def load(directory: Path, cache: Cache | None = None) -> Loaded:
 
 
 def _cache_key(path: Path) -> tuple[str, str, int, int]:
-    return (str(path.absolute()), display_path(path), *file_status(path))
+    """The file, and the working directory its problems are shown from, as the file is now."""
+    return (os.getcwd(), str(path), *file_status(path))
 
 
 def _read(path: Path) -> Document | Problem:
