@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -100,17 +100,18 @@ class Caches:
     """What one build keeps in .sitegen-cache/ for the next."""
 
     dumps: Cache
+    merged: Cache
     documents: Cache
     search: Cache
     output: Cache
 
     @classmethod
     def open(cls, site_root: Path) -> Caches:
-        return cls(*(Cache(site_root, name) for name in ("dumps", "documents", "search", "output")))
+        return cls(*(Cache(site_root, part.name) for part in fields(cls)))
 
     def save(self) -> None:
-        for cache in (self.dumps, self.documents, self.search, self.output):
-            cache.save()
+        for part in fields(self):
+            getattr(self, part.name).save()
 
 
 def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
@@ -121,8 +122,7 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)
-    dumps, dumps_key = read_dumps(config, caches.dumps)
-    merged = merged_papers(dumps, dumps_key, config, caches.dumps)
+    dumps, merged = read_and_merge(config, caches)
     papers, new, updated, content_problems, written = refresh_papers(config, merged, caches.documents)
     topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
@@ -251,20 +251,30 @@ def exclusive(site_root: Path) -> Iterator[None]:
         yield
 
 
-def read_dumps(config: SiteConfig, cache: Cache) -> tuple[list[Dump], tuple[object, ...]]:
-    """Parse every content/dumps/*.txt, with dates completed from site.yaml's capture years.
-
-    Also returns a key that changes whenever any dump would be read differently.
-    """
+def read_and_merge(config: SiteConfig, caches: Caches) -> tuple[list[Dump], Merged]:
+    """The dumps (their entries left out) and their papers merged; the last build's when no dump changed."""
     years = capture_years(config)
-    dumps, keys = [], []
     listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
-    for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed):
-        shown = display_path(path)
-        key = (shown, file_status(path), years.get(path.name), dt.date.today().year)
-        keys.append(key)
+    keys = [
+        (path, (display_path(path), file_status(path), years.get(path.name), dt.date.today().year))
+        for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed)
+    ]
+    merged_key = (tuple(key for _, key in keys), repr(config.topics))
+    found = caches.merged.get(merged_key)
+    if found is None:
+        dumps = read_dumps(keys, years, caches.dumps)
+        found = ([replace(dump, entries=()) for dump in dumps], merge(dumps, config))
+        caches.merged.put(merged_key, found)
+    return found
+
+
+def read_dumps(keys: list[tuple[Path, tuple[object, ...]]], years: dict[str, int], cache: Cache) -> list[Dump]:
+    """Parse every dump (unless `cache` has it by its key), with dates completed from the capture years."""
+    dumps = []
+    for path, key in keys:
         dump = cache.get(key)
         if dump is None:
+            shown = display_path(path)
             try:
                 with path.open("rb") as file:
                     dump = parse_dump(file, path.name, captured_year=years.get(path.name))
@@ -275,17 +285,7 @@ def read_dumps(config: SiteConfig, cache: Cache) -> tuple[list[Dump], tuple[obje
             dump = replace(dump, problems=tuple(replace(p, path=shown) for p in dump.problems))
             cache.put(key, dump)
         dumps.append(dump)
-    return dumps, tuple(keys)
-
-
-def merged_papers(dumps: list[Dump], dumps_key: tuple[object, ...], config: SiteConfig, cache: Cache) -> Merged:
-    """merge(), or its result from the last build when the dumps and the topics are the same."""
-    key = ("merged", dumps_key, repr(config.topics))
-    merged = cache.get(key)
-    if merged is None:
-        merged = merge(dumps, config)
-        cache.put(key, merged)
-    return merged
+    return dumps
 
 
 def refresh_papers(

@@ -56,44 +56,58 @@ def _sign(key: bytes, data: bytes) -> bytes:
 
 
 class Cache:
-    """One pickled mapping, loaded when created and written by save() if it changed."""
+    """One pickled mapping, read on first use and written by save() if it changed.
+
+    A cache this build never used is left as it is on disk.
+    """
 
     def __init__(self, site_root: Path, name: str) -> None:
         self.path = site_root / FOLDER / f"{name}.pickle"
         self._key = _signing_key()
-        self._old: dict[Hashable, Any] = {}
+        self._old: dict[Hashable, Any] | None = None  # None: not read yet
         self._new: dict[Hashable, Any] = {}
+
+    def _entries(self) -> dict[Hashable, Any]:
+        if self._old is None:
+            self._old = self._read()
+        return self._old
+
+    def _read(self) -> dict[Hashable, Any]:
         try:
             blob = self.path.read_bytes()
         except OSError:
-            return  # no cache yet
+            return {}  # no cache yet
         signature, data = blob[:_SIGNATURE], blob[_SIGNATURE:]
         if self._key is None or not hmac.compare_digest(signature, _sign(self._key, data)):
-            return  # not written by this user's sitegen: never unpickle it
+            return {}  # not written by this user's sitegen: never unpickle it
         try:
             stored = pickle.loads(data)
             if stored["code"] == CODE_VERSION and isinstance(stored["entries"], dict):
-                self._old = stored["entries"]
+                return stored["entries"]
         except Exception:  # a cache from another version of sitegen: start afresh
-            self._old = {}
+            pass
+        return {}
 
     def get(self, key: Hashable) -> Any:
         """The cached value, or None."""
         value = self._new.get(key, _MISSING)
         if value is _MISSING:
-            value = self._old.get(key, _MISSING)
+            value = self._entries().get(key, _MISSING)
             if value is _MISSING:
                 return None
             self._new[key] = value
         return value
 
     def put(self, key: Hashable, value: Any) -> None:
+        self._entries()
         self._new[key] = value
 
     def save(self) -> None:
-        """Write the entries used in this build, unless they are exactly what was read."""
-        unchanged = self._new.keys() == self._old.keys() and all(self._new[k] is self._old[k] for k in self._new)
-        if unchanged or self._key is None:
+        """Write the entries used in this build, unless they are exactly what was read (or nothing was used)."""
+        old = self._old
+        if old is None or self._key is None:
+            return
+        if self._new.keys() == old.keys() and all(self._new[k] is old[k] for k in self._new):
             return
         data = pickle.dumps({"code": CODE_VERSION, "entries": self._new}, protocol=pickle.HIGHEST_PROTOCOL)
         self.path.parent.mkdir(exist_ok=True)

@@ -112,12 +112,11 @@ def build_site(config: SiteConfig, paper_docs: Iterable[Document], topic_docs: I
 
 def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -> PaperPage | None:
     meta = document.meta
-    name = display_path(document.path)
-    lines = document.text.splitlines()
 
     def warn(key: str, message: str) -> None:
+        lines = document.text.splitlines()
         line = next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 0)
-        problems.append(Problem(name, line, message))
+        problems.append(Problem(display_path(document.path), line, message))
 
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
