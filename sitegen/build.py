@@ -123,21 +123,28 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)
     dumps, merged = read_and_merge(config, caches)
-    papers, new, updated, content_problems, written = refresh_papers(config, merged, caches.documents)
+    papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
     topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
-    written += store.save(refresh_topics(config, site, topics), caches.documents)
-    pages, output_problems, search = write_output(
-        config, site, lambda: search_files(site, caches.search) + lunr_files(), out, caches.output, check
-    )
+    made: dict[str, Payload] = {}
+    with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
+
+        def while_rendering() -> list[tuple[str, bytes]]:
+            """The workers are forked and rendering: write the content files, make the search files."""
+            content.start()
+            files = search_files(site, caches.search) + lunr_files()
+            made["payload"] = payload([data for path, data in files if path.endswith(".js")] + [search_script(config)])
+            return files
+
+        pages, output_problems = write_output(config, site, while_rendering, out, caches.output, check)
     caches.save()
-    search_payload = payload([content for path, content in search if path.endswith(".js")] + [search_script(config)])
+    search_payload = made["payload"]
     return _summary(
         dumps, merged, new, updated, pages, search_payload, config,
         [p for dump in dumps for p in dump.problems] + content_problems + list(topics.problems) + list(site.problems)
         + budget_problems(config, search_payload) + output_problems,
         started,
-    ), {str(path.absolute()) for path in written}
+    ), {str(path.absolute()) for path in content.paths}
 
 
 def _summary(
@@ -160,14 +167,15 @@ def _summary(
 
 
 def write_output(
-    config: SiteConfig, site: Site, make_search: Callable[[], list[tuple[str, bytes]]], out: Path, cache: Cache,
+    config: SiteConfig, site: Site, while_rendering: Callable[[], list[tuple[str, bytes]]], out: Path, cache: Cache,
     check: bool,
-) -> tuple[int, list[Problem], list[tuple[str, bytes]]]:
+) -> tuple[int, list[Problem]]:
     """Render the pages whose inputs changed, carry the others over, swap the new output in, check it.
 
     A page is carried over when its digest (page_keys) and its file in the output are
-    both as this cache recorded them. The search files are made while the pages render.
-    Returns the number of pages rendered, the check's problems and the search files.
+    both as this cache recorded them. `while_rendering` runs while the workers render and
+    returns more files for the output. Returns the number of pages rendered and the
+    check's problems.
     """
     planned = plan_pages(site)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
@@ -182,14 +190,13 @@ def write_output(
         for folder in {posixpath.dirname(page.path) for page in fresh}:
             (staging / folder).mkdir(parents=True, exist_ok=True)
         with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
-            search = make_search()  # while the workers render
-            write_files(staging, search, asset_dirs(config))
+            write_files(staging, while_rendering(), asset_dirs(config))
             carry_over(staging, out, kept)
             recorded.update(rendered)
     for path, key in keys.items():
         cache.put(path, (key, *recorded[path]))
     facts = {path: facts for path, (facts, *_) in recorded.items()}
-    return len(fresh), check_site(out, config.base_url, facts) if check else [], search
+    return len(fresh), check_site(out, config.base_url, facts) if check else []
 
 
 def _write_page(staging: Path, path: str, html: str) -> tuple[PageFacts, int, int]:
@@ -290,8 +297,8 @@ def read_dumps(keys: list[tuple[Path, tuple[object, ...]]], years: dict[str, int
 
 def refresh_papers(
     config: SiteConfig, merged: Merged, cache: Cache
-) -> tuple[list[store.Document], int, int, list[Problem], list[Path]]:
-    """Write each merged paper into its file (new or refreshed); return every paper file."""
+) -> tuple[list[store.Document], int, int, list[Problem]]:
+    """Each merged paper in its file (new or refreshed, not yet written); every paper file, with counts."""
     loaded = store.load(config.papers_dir, cache)
     problems = list(loaded.problems)
     by_identity: dict[str, store.Document] = {}
@@ -327,8 +334,7 @@ def refresh_papers(
         )
     new = sum(1 for document in documents.values() if document.on_disk is None)
     updated = sum(1 for document in documents.values() if document.changed) - new
-    written = store.save(documents.values(), cache)
-    return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems, written
+    return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems
 
 
 def _unreadable_file(paper: Paper, readable: set[str], unreadable: frozenset[str]) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -207,19 +207,39 @@ def remove_leftovers(directory: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def save(documents: Iterable[Document], cache: Cache | None = None) -> list[Path]:
-    """Write every changed document atomically; returns the paths written.
+class Saving:
+    """Writes every changed document atomically, on two threads from start() on.
 
-    Creating a file is mostly the kernel's work: two threads create them on two cores.
+    Creating a file is mostly the kernel's work, so the writes overlap what the
+    caller computes meanwhile. They start no later than the end of the `with` block,
+    and all of them are done (or their first error raised) when it ends, even if the
+    block failed: the content is brought up to date whatever happens to the output.
     """
-    changed = [document for document in documents if document.changed]
-    with ThreadPoolExecutor(WRITERS) as pool:
-        for _ in pool.map(lambda document: write_atomic(document.path, document.text), changed):
-            pass
-    if cache:  # the next build need not read back what it just wrote
-        for document in changed:
-            cache.put(_cache_key(document.path), replace(document, on_disk=document.text))
-    return [document.path for document in changed]
+
+    def __init__(self, documents: Iterable[Document], cache: Cache | None = None) -> None:
+        self.changed = [document for document in documents if document.changed]
+        self.paths = [document.path for document in self.changed]
+        self._cache = cache
+        self._pool: ThreadPoolExecutor | None = None
+        self._results: Iterator[None] = iter(())
+
+    def start(self) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(WRITERS)
+            self._results = self._pool.map(lambda document: write_atomic(document.path, document.text), self.changed)
+
+    def __enter__(self) -> Saving:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.start()
+        assert self._pool is not None
+        with self._pool:
+            for _ in self._results:
+                pass
+        if self._cache:  # the next build need not read back what it just wrote
+            for document in self.changed:
+                self._cache.put(_cache_key(document.path), replace(document, on_disk=document.text))
 
 
 WRITERS = 2
