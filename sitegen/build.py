@@ -19,7 +19,7 @@ from pathlib import Path
 from . import search as search_module
 from . import store
 from .cache import CODE_VERSION, FOLDER, Cache, file_status
-from .check import PageFacts, check_site, page_facts
+from .check import PageFacts, check_site, page_facts, shared
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
@@ -192,7 +192,8 @@ def write_output(
         with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
             write_files(staging, while_rendering(), asset_dirs(config))
             carry_over(staging, out, kept)
-            recorded.update(rendered)
+            seen: dict[object, object] = {}
+            recorded.update((path, (shared(facts, seen), *status)) for path, (facts, *status) in rendered)
     for path, key in keys.items():
         cache.put(path, (key, *recorded[path]))
     facts = {path: facts for path, (facts, *_) in recorded.items()}

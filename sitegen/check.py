@@ -54,15 +54,22 @@ def _links(text: str) -> Iterator[tuple[str, str, int, bool]]:
         yield tag, html.unescape(url) if "&" in url else url, match.start(), loads
 
 
-# What the check needs of a page: its distinct (url, loads) references, its ids, and
-# whether an id repeats. Plain tuples and strings: cheap to pickle into the cache.
-PageFacts = tuple[frozenset[tuple[str, bool]], frozenset[str], bool]
+# What the check needs of a page: its distinct (url, loads) references, its distinct ids,
+# and whether an id repeats. Plain tuples and strings: cheap to keep and to cache.
+PageFacts = tuple[tuple[tuple[str, bool], ...], tuple[str, ...], bool]
 
 
 def page_facts(text: str) -> PageFacts:
     ids = [html.unescape(identifier) for identifier in ID.findall(text)]
-    distinct = frozenset(ids)
-    return frozenset((url, loads) for _, url, _, loads in _links(text)), distinct, len(distinct) != len(ids)
+    distinct = tuple(dict.fromkeys(ids))
+    links = tuple(dict.fromkeys((url, loads) for _, url, _, loads in _links(text)))
+    return links, distinct, len(distinct) != len(ids)
+
+
+def shared(facts: PageFacts, seen: dict[object, object]) -> PageFacts:
+    """The same facts made of objects seen before: pages that link the same pages hold those links once."""
+    links, ids, repeated = facts
+    return tuple(seen.setdefault(link, link) for link in links), tuple(seen.setdefault(i, i) for i in ids), repeated
 
 
 def check_site(site: Path, base_url: str | None = None, facts: Mapping[str, PageFacts] | None = None) -> list[Problem]:
@@ -112,8 +119,9 @@ def find_problems(
     problems = []
     for name, (links, _, repeated_ids) in sorted(pages.items()):
         folder = posixpath.dirname(name)
-        own_bad = any(_problem(name, *link, files, folders, ids, base_url) for link in links & to_itself[folder])
-        if repeated_ids or links & bad[folder] or own_bad:
+        own = to_itself[folder].intersection(links)
+        own_bad = any(_problem(name, *link, files, folders, ids, base_url) for link in own)
+        if repeated_ids or not bad[folder].isdisjoint(links) or own_bad:
             problems += _page_problems(name, read(name), shown(name), files, folders, ids, base_url)
     return problems
 
@@ -135,7 +143,7 @@ def _names_its_page(url: str) -> bool:
 
 
 def _page_problems(
-    name: str, text: str, shown: str, files: set[str], folders: set[str], ids: dict[str, frozenset[str]],
+    name: str, text: str, shown: str, files: set[str], folders: set[str], ids: Mapping[str, tuple[str, ...]],
     base_url: str | None,
 ) -> list[Problem]:
     """Each problem of one page, with its line."""
@@ -163,7 +171,7 @@ def _problem(
     loads: bool,
     files: set[str],
     folders: set[str],
-    ids: Mapping[str, frozenset[str]],
+    ids: Mapping[str, tuple[str, ...]],
     base_url: str | None,
 ) -> str | None:
     shown = url
