@@ -36,9 +36,12 @@ class Merged:
 
 
 def keyword_matcher(topics: Iterable[Topic]) -> list[tuple[str, re.Pattern[str]]]:
-    """One whole-word, case-insensitive pattern per topic that has keywords."""
+    """One whole-word pattern per topic that has keywords, for lower-cased text.
+
+    Lower-casing the text once is several times faster than re.IGNORECASE on every search.
+    """
     return [
-        (topic.slug, re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, topic.keywords))})(?!\w)", re.IGNORECASE))
+        (topic.slug, re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(word.lower()) for word in topic.keywords)})(?!\w)"))
         for topic in topics
         if topic.keywords
     ]
@@ -73,7 +76,9 @@ def _merge_group(
     richest = max(entries, key=lambda e: len(e.abstract))
     sources = sorted({name for name, _ in group})
     topics = {slug for name in sources for slug in topics_of_dump.get(name, ())}
-    topics |= {slug for slug, pattern in matchers if pattern.search(first.title) or pattern.search(richest.abstract)}
+    if matchers:
+        title, abstract = first.title.lower(), richest.abstract.lower()
+        topics |= {slug for slug, pattern in matchers if pattern.search(title) or pattern.search(abstract)}
     upvotes = [e.upvotes for e in entries if e.upvotes is not None]
     return Paper(
         identity=identity,
