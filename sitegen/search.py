@@ -40,8 +40,11 @@ from .errors import SitegenError
 from .model import PaperPage, Site
 
 FIELDS = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1), ("notes", 1))
-INDEX_FILE = "assets/search-index.js"
 STORE_FILE = "assets/search-store.js"
+INDEX_FILE = "assets/search-index-{}.js"
+TEXT_FILE = "assets/search-text-{}.js"
+INDEX_PAPERS_PER_FILE = 1000  # 16 parts at 10,000 papers: each is decoded in one step
+TEXT_PAPERS_PER_FILE = 200  # 64 files at 10,000 papers: a result's snippet loads a few hundred KB
 
 ACCENTS = re.compile(r"[\u0300-\u036f]")
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
@@ -101,33 +104,31 @@ def _pairs(run: str) -> str:
     return " ".join(run[i : i + 2] for i in range(len(run) - 1))
 
 
+FieldTerms = tuple[tuple[tuple[str, int], ...], int]  # (term, count) pairs, and the field length
+
+
 class Terms:
     """Words to index terms through the pipeline, each distinct word only once."""
 
     def __init__(self) -> None:
         self._cache: dict[str, str | None] = {}
 
-    def __call__(self, text: str) -> tuple[list[str], int]:
-        """The text's terms, and the field length as lunr counts it.
+    def __call__(self, text: str) -> FieldTerms:
+        """The text's terms with their counts, and the field length as lunr counts it.
 
         lunr counts a word that trims to nothing ("—", an emoji) in the field's
         length, so BM25 scores match lunr.js's own; the empty term itself is never
         searched, so it is left out of the index. Stop words count nowhere.
         """
-        terms, length = [], 0
-        for word in SEPARATORS.split(prepare(text)):
-            if not word:
-                continue
-            if word in self._cache:
-                term = self._cache[word]
-            else:
-                tokens = PIPELINE.run([Token(word)])
-                term = self._cache[word] = str(tokens[0]) if tokens else None
-            if term is not None:
-                length += 1
-                if term:
-                    terms.append(term)
-        return terms, length
+        words = SEPARATORS.split(prepare(text))
+        for word in set(words).difference(self._cache):
+            tokens = PIPELINE.run([Token(word)]) if word else []
+            self._cache[word] = str(tokens[0]) if tokens else None
+        counts = Counter(map(self._cache.__getitem__, words))
+        counts.pop(None, None)
+        length = counts.total()
+        counts.pop("", None)
+        return tuple(counts.items()), length
 
 
 def field_texts(paper: PaperPage, topic_titles: dict[str, str]) -> tuple[str, ...]:
@@ -141,76 +142,101 @@ def field_texts(paper: PaperPage, topic_titles: dict[str, str]) -> tuple[str, ..
     )
 
 
-def utf16_order(term: str) -> bytes:
-    return term.encode("utf-16-be", "surrogatepass")
+def file_count(papers: int, per_file: int) -> int:
+    """A power of two near papers / per_file: it changes only when the list doubles, so files stay put."""
+    count = 1
+    while count * per_file < papers:
+        count *= 2
+    return count
 
 
-FieldTerms = tuple[tuple[tuple[str, int], ...], int]  # (term, count) pairs in order, and the field length
+def _bucket(paper: PaperPage) -> int:
+    """A number that depends on the paper's page alone: which files hold it never depends on other papers."""
+    return int.from_bytes(hashlib.sha1(paper.url.encode("utf-8", "surrogatepass")).digest()[:4], "big")
 
 
-def build_index(site: Site, cache: Cache | None = None) -> dict[str, object]:
-    """The compact index: fields, boosts, field lengths, terms and postings (see search.js).
-
-    A paper's terms are cached by its text, so an edit re-reads only that paper.
-    """
-    topic_titles = {topic.slug: topic.title for topic in site.topics}
-    terms_of = Terms()
-    lengths: list[int] = []
-    postings: dict[str, list[list[int]]] = {}
-    for doc, paper in enumerate(site.papers):
-        for field, (counts, length) in enumerate(_paper_terms(field_texts(paper, topic_titles), terms_of, cache)):
-            lengths.append(length)
-            for term, count in counts:
-                by_field = postings.setdefault(term, [[] for _ in FIELDS])
-                by_field[field].append(doc)
-                by_field[field].append(count)
-    ordered = sorted(postings, key=utf16_order)
-    return {
-        "fields": [name for name, _ in FIELDS],
-        "boosts": [boost for _, boost in FIELDS],
-        "count": len(site.papers),
-        "lengths": lengths,
-        "terms": ordered,
-        "postings": [_encode_postings(postings[term]) for term in ordered],
-    }
-
-
-def _paper_terms(texts: tuple[str, ...], terms_of: Terms, cache: Cache | None) -> tuple[FieldTerms, ...]:
+def _paper_terms(texts: tuple[str, ...], terms_of: Terms, cache: Cache | None) -> tuple[bytes, tuple[FieldTerms, ...]]:
+    """A key for the paper's text, and its terms (cached under that key)."""
     key = hashlib.sha1(repr(texts).encode("utf-8", "surrogatepass")).digest()
     found = cache.get(key) if cache else None
     if found is None:
-        found = tuple(
-            (tuple(Counter(terms).items()), length) for terms, length in (terms_of(text) for text in texts)
-        )
+        found = tuple(terms_of(text) for text in texts)
         if cache:
             cache.put(key, found)
-    return found
+    return key, found
 
 
-def _encode_postings(by_field: list[list[int]]) -> list[int]:
-    """[field, n, doc delta, tf, doc delta, tf, ..., next field, ...] for the fields that have the term."""
-    encoded: list[int] = []
-    for field, pairs in enumerate(by_field):
-        if not pairs:
-            continue
-        encoded += [field, len(pairs) // 2]
-        previous = 0
-        for doc, count in zip(pairs[::2], pairs[1::2], strict=True):
-            encoded += [doc - previous, count]
-            previous = doc
-    return encoded
+def _index_part(papers: list[tuple[FieldTerms, ...]]) -> str:
+    """One part's field lengths, terms and postings as quoted JSON.
+
+    A posting is [slot, tf, slot delta, tf, ...] where slot = paper number in the part * len(FIELDS) + field.
+    """
+    lengths: list[int] = []
+    postings: dict[str, list[int]] = {}
+    last: dict[str, int] = {}
+    slot = 0
+    for fields in papers:
+        for counts, length in fields:
+            lengths.append(length)
+            for term, count in counts:
+                found = postings.get(term)
+                if found is None:
+                    postings[term] = [slot, count]
+                else:
+                    found += (slot - last[term], count)
+                last[term] = slot
+            slot += 1
+    ordered = sorted(postings)  # any order: search.js sorts the merged terms
+    return _quote(_json({"lengths": lengths, "terms": ordered, "postings": [postings[term] for term in ordered]}))
+
+
+def index_parts(site: Site, cache: Cache | None = None) -> list[str]:
+    """The index as quoted JSON texts, one per part (see search.js) with its papers in the site's order.
+
+    A paper's part is its text file modulo the number of parts (build_store). Each part
+    is cached by its papers' text, so an edit re-encodes one part, and a paper's terms are
+    cached by its text, so an edit re-reads only that paper.
+    """
+    topic_titles = {topic.slug: topic.title for topic in site.topics}
+    terms_of = Terms()
+    parts: list[list[tuple[bytes, tuple[FieldTerms, ...]]]] = [[] for _ in range(_index_files(site))]
+    for paper in site.papers:
+        parts[_bucket(paper) % len(parts)].append(_paper_terms(field_texts(paper, topic_titles), terms_of, cache))
+    texts = []
+    for papers in parts:
+        key = ("part", hashlib.sha1(b"".join(key for key, _ in papers)).digest())
+        text = cache.get(key) if cache else None
+        if text is None:
+            text = _index_part([terms for _, terms in papers])
+            if cache:
+                cache.put(key, text)
+        texts.append(text)
+    return texts
+
+
+def _index_files(site: Site) -> int:
+    return file_count(len(site.papers), INDEX_PAPERS_PER_FILE)
+
+
+def _text_files(site: Site) -> int:
+    """At least as many as index parts (both powers of two): a text file's papers are all in one part."""
+    return max(file_count(len(site.papers), TEXT_PAPERS_PER_FILE), _index_files(site))
 
 
 def build_store(site: Site) -> dict[str, object]:
-    """Only what a result shows: title, page, date, upvotes, topics, code, and snippet text."""
+    """What a result shows before its snippet: title, page, date, upvotes, topics, code, tags; and the files."""
     topic_number = {topic.slug: number for number, topic in enumerate(site.topics)}
+    text_files = _text_files(site)
     return {
+        "fields": [name for name, _ in FIELDS],
+        "boosts": [boost for _, boost in FIELDS],
+        "indexFiles": _index_files(site),
         "topics": [[topic.slug, topic.title] for topic in site.topics],
-        "docs": [_stored(paper, topic_number) for paper in site.papers],
+        "docs": [_stored(paper, topic_number, _bucket(paper) % text_files) for paper in site.papers],
     }
 
 
-def _stored(paper: PaperPage, topic_number: dict[str, int]) -> list[object]:
+def _stored(paper: PaperPage, topic_number: dict[str, int], text_file: int) -> list[object]:
     return [
         paper.title,
         paper.url,
@@ -218,17 +244,42 @@ def _stored(paper: PaperPage, topic_number: dict[str, int]) -> list[object]:
         paper.upvotes,
         [topic_number[slug] for slug in paper.topics],
         int(any(link.is_code for link in paper.links)),
-        paper.abstract,
-        paper.notes.strip(),
         list(paper.tags),
+        text_file,
     ]
 
 
-def as_script(variable: str, data: object) -> str:
-    """`window.X = JSON.parse('...')`: parsing a string is much faster than a JS literal."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    quoted = text.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.{variable} = JSON.parse('{quoted}');\n"
+def text_parts(site: Site, cache: Cache | None = None) -> list[str]:
+    """Snippet text as quoted JSON by file: {page: [abstract, notes]} for the papers of a bucket, cached by content."""
+    parts: list[list[PaperPage]] = [[] for _ in range(_text_files(site))]
+    for paper in site.papers:
+        parts[_bucket(paper) % len(parts)].append(paper)
+    texts = []
+    for papers in parts:
+        papers.sort(key=lambda paper: paper.url)
+        key = ("text", hashlib.sha1(repr([(p.url, p.abstract, p.notes) for p in papers]).encode(
+            "utf-8", "surrogatepass")).digest())
+        text = cache.get(key) if cache else None
+        if text is None:
+            text = _quote(_json({paper.url: [paper.abstract, paper.notes.strip()] for paper in papers}))
+            if cache:
+                cache.put(key, text)
+        texts.append(text)
+    return texts
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _quote(text: str) -> str:
+    """JSON text as the inside of a JavaScript '...' string."""
+    return text.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def as_script(target: str, quoted: str) -> bytes:
+    """`<target> = JSON.parse('<quoted>')`: parsing a string is much faster than a JavaScript literal."""
+    return f"{target} = JSON.parse('{quoted}');\n".encode()
 
 
 @dataclass(frozen=True)
@@ -241,11 +292,26 @@ class Payload:
 
 
 def search_files(site: Site, cache: Cache | None = None) -> list[tuple[str, bytes]]:
-    """(path in the output, JavaScript) for the index and the store."""
-    return [
-        (INDEX_FILE, as_script("sitegenSearchIndex", build_index(site, cache)).encode()),
-        (STORE_FILE, as_script("sitegenSearchStore", build_store(site)).encode()),
+    """(path in the output, JavaScript) for the store, the index parts and the snippet text files.
+
+    Each file assigns into a global that search.js reads: it loads the store and the
+    index parts to answer queries, and a text file only when a result from it is shown.
+    """
+    store = (STORE_FILE, as_script("window.sitegenSearchStore", _quote(_json(build_store(site)))))
+    index = [
+        (INDEX_FILE.format(n), as_script(f"(window.sitegenSearchIndex = window.sitegenSearchIndex || [])[{n}]", text))
+        for n, text in enumerate(index_parts(site, cache))
     ]
+    texts = [
+        (TEXT_FILE.format(n), as_script(f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]", text))
+        for n, text in enumerate(text_parts(site, cache))
+    ]
+    return [store, *index, *texts]
+
+
+def loads_first(path: str) -> bool:
+    """Whether search loads this output file before it shows results (snippet text files come later)."""
+    return path.endswith(".js") and not path.startswith(TEXT_FILE.split("{")[0])
 
 
 def payload(contents: Iterable[bytes]) -> Payload:

@@ -15,7 +15,16 @@ from lunr.token import Token
 
 from sitegen.config import load_config
 from sitegen.model import build_site
-from sitegen.search import FIELDS, SEPARATORS, field_texts, prepare, stemmer, trimmer
+from sitegen.search import (
+    FIELDS,
+    SEPARATORS,
+    TEXT_PAPERS_PER_FILE,
+    field_texts,
+    file_count,
+    prepare,
+    stemmer,
+    trimmer,
+)
 from sitegen.store import load
 
 NODE_HELPER = Path(__file__).with_name("search_node.js")
@@ -188,14 +197,49 @@ def test_unparsable_query_raises_lunrs_own_error_for_the_page_to_show(mixed: Sit
 
 def test_search_files_and_payload_of_the_sample(sample: Site):
     assets = sample.out / "assets"
-    for name in ("lunr.min.js", "lunr.LICENSE.txt", "search.js", "search-index.js", "search-store.js"):
+    for name in ("lunr.min.js", "lunr.LICENSE.txt", "search.js", "search-store.js", "search-index-0.js"):
         assert (assets / name).is_file(), name
-    loaded = [assets / name for name in ("lunr.min.js", "search.js", "search-index.js", "search-store.js")]
-    total = sum(len(gzip.compress(path.read_bytes())) for path in loaded)
-    assert total < 350 * 1024
     store = json.loads(run_node_value(assets / "search-store.js", "sitegenSearchStore"))
-    # Only what a result shows: title, page, date, upvotes, topics, has code, abstract, notes, tags.
-    assert all(len(doc) == 9 for doc in store["docs"])
+    index = [assets / f"search-index-{n}.js" for n in range(store["indexFiles"])]
+    texts = sorted(assets.glob("search-text-*.js"))
+    assert sorted(assets.glob("search-*.js")) == sorted([assets / "search-store.js", *index, *texts])
+    loaded = [assets / "lunr.min.js", assets / "search.js", assets / "search-store.js", *index]
+    total = sum(len(gzip.compress(path.read_bytes())) for path in loaded)
+    assert total < 200 * 1024
+    # What a result shows before its snippet: title, page, date, upvotes, topics, has code, tags, text file.
+    assert all(len(doc) == 8 for doc in store["docs"])
+    assert {doc[7] for doc in store["docs"]} == set(range(len(texts)))
+    text_of = {}
+    for path in texts:
+        text_of.update(json.loads(run_node_value(path, f"sitegenSearchText[{path.stem.rsplit('-', 1)[1]}]")))
+    assert sorted(text_of) == sorted(doc[1] for doc in store["docs"])
+    assert all(len(text) == 2 and text[0] for text in text_of.values())  # abstract, notes
+
+
+@pytest.mark.parametrize(("papers", "files"), [(0, 1), (1, 1), (200, 1), (201, 2), (10_000, 64), (50_000, 256)])
+def test_a_file_count_changes_only_when_the_list_doubles(papers: int, files: int):
+    assert file_count(papers, TEXT_PAPERS_PER_FILE) == files
+
+
+def test_adding_papers_rewrites_only_the_files_they_go_to(site: Site, monkeypatch: pytest.MonkeyPatch):
+    """While the number of files stays the same, every other paper keeps its files, byte for byte."""
+    monkeypatch.setattr("sitegen.search.TEXT_PAPERS_PER_FILE", 4)  # 16 text files
+    monkeypatch.setattr("sitegen.search.INDEX_PAPERS_PER_FILE", 8)  # 8 index parts
+    abstract = "An abstract about sparse networks and how they are trained, long enough to count. " * 2
+    site.write_config("title: Small\ntopics:\n  - title: All\n    dumps: [papers.txt]\n")
+
+    def files_after_building(papers: int) -> dict[str, bytes]:
+        site.dump("papers.txt", "".join(f"Paper number {n}\n\n{abstract}\n\n" for n in range(papers)))
+        site.build()
+        return {path.name: path.read_bytes() for path in (site.out / "assets").glob("search-*-*.js")}
+
+    before, after = files_after_building(40), files_after_building(43)
+    assert before.keys() == after.keys()
+    assert len([name for name in before if name.startswith("search-text-")]) == 16
+    assert len([name for name in before if name.startswith("search-index-")]) == 8
+    changed = [name for name in before if before[name] != after[name]]
+    assert 0 < len([name for name in changed if name.startswith("search-text-")]) <= 3
+    assert 0 < len([name for name in changed if name.startswith("search-index-")]) <= 3
 
 
 def run_node_value(script: Path, variable: str) -> str:

@@ -71,57 +71,66 @@
     return stems[word];
   }
 
-  /** Turn sitegen's compact index into a lunr.Index, with lunr's own BM25 field vectors. */
-  function decodeIndex(lunr, data) {
-    var fields = data.fields, count = data.count, nFields = fields.length;
-    var invertedIndex = Object.create(null);
-    var builder = new lunr.TokenSet.Builder();
-    var vectors = [];
-    var totals = fields.map(function () { return 0; });
-    var f, d;
-    for (d = 0; d < count; d++) {
-      for (f = 0; f < nFields; f++) {
-        vectors.push([]);
-        totals[f] += data.lengths[d * nFields + f];
+  /**
+   * Turn sitegen's index parts into a lunr.Index, with lunr's own BM25 field vectors.
+   *
+   * Part p holds the papers whose text file (doc[7]) is p modulo the number of parts, in
+   * the store's order: each field's length, and for each term a posting [slot, tf, slot
+   * delta, tf, ...] where slot = paper in the part * fields + field. A generator: it
+   * yields between slices of work so that the page can go on between them (runSliced);
+   * it returns the index.
+   */
+  function* decoding(lunr, store, parts) {
+    var fields = store.fields, boosts = store.boosts, nFields = fields.length, count = store.docs.length;
+    var lengths = new Array(count * nFields), hits = Object.create(null);
+    var i, j, t, f, list, p;
+    var inPart = parts.map(function () { return []; });  /* part → the store's numbers of its papers */
+    for (i = 0; i < count; i++) inPart[store.docs[i][7] % parts.length].push(i);
+    for (p = 0; p < parts.length; p++) {
+      var part = parts[p], docs = inPart[p];
+      for (i = 0; i < part.lengths.length; i++) lengths[docs[(i / nFields) | 0] * nFields + i % nFields] = part.lengths[i];
+      for (t = 0; t < part.terms.length; t++) {
+        var encoded = part.postings[t], slot = 0;
+        list = hits[part.terms[t]] || (hits[part.terms[t]] = []);
+        for (j = 0; j < encoded.length; j += 2) {
+          slot += encoded[j];
+          list.push(docs[(slot / nFields) | 0] * nFields + slot % nFields, encoded[j + 1]);
+        }
+        if (t % 2000 === 1999) yield;
       }
+      yield;
+    }
+    var terms = Object.keys(hits).sort();  /* UTF-16 order, which lunr.TokenSet.Builder requires */
+    var totals = fields.map(function () { return 0; }), vectors = new Array(count * nFields);
+    for (i = 0; i < lengths.length; i++) {
+      totals[i % nFields] += lengths[i];
+      vectors[i] = [];
     }
     var average = totals.map(function (total) { return total / count; });
-    var frequencies = [];
-    for (var t = 0; t < data.terms.length; t++) {
-      var term = data.terms[t], encoded = data.postings[t];
-      var posting = { _index: t }, hits = [];
+    yield;
+
+    var invertedIndex = Object.create(null), builder = new lunr.TokenSet.Builder(), k1 = 1.2, b = 0.75;
+    for (t = 0; t < terms.length; t++) {
+      var posting = { _index: t };
+      list = hits[terms[t]];
       for (f = 0; f < nFields; f++) posting[fields[f]] = {};
-      for (var i = 0; i < encoded.length;) {
-        var field = encoded[i], n = encoded[i + 1], doc = 0;
-        i += 2;
-        for (var k = 0; k < n; k++, i += 2) {
-          doc += encoded[i];
-          posting[fields[field]][String(doc)] = {};
-          hits.push(doc * nFields + field, encoded[i + 1]);
-        }
+      for (j = 0; j < list.length; j += 2) posting[fields[list[j] % nFields]][String((list[j] / nFields) | 0)] = {};
+      builder.insert(terms[t]);
+      invertedIndex[terms[t]] = posting;
+      var idf = lunr.idf(posting, count);
+      for (j = 0; j < list.length; j += 2) {
+        var at = list[j], tf = list[j + 1], field = at % nFields;
+        var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (lengths[at] / average[field])) + tf);
+        vectors[at].push(t, Math.round(score * boosts[field] * 1000) / 1000);
       }
-      builder.insert(term);
-      invertedIndex[term] = posting;
-      frequencies.push(hits);
+      if (t % 500 === 499) yield;
     }
     builder.finish();
-
-    var k1 = 1.2, b = 0.75;
-    for (t = 0; t < frequencies.length; t++) {
-      var idf = lunr.idf(invertedIndex[data.terms[t]], count), list = frequencies[t];
-      for (var j = 0; j < list.length; j += 2) {
-        var slot = list[j], tf = list[j + 1], fieldNumber = slot % nFields;
-        var length = data.lengths[slot];
-        var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average[fieldNumber])) + tf);
-        score *= data.boosts[fieldNumber];
-        vectors[slot].push(t, Math.round(score * 1000) / 1000);
-      }
-    }
+    yield;
     var fieldVectors = {};
-    for (d = 0; d < count; d++) {
-      for (f = 0; f < nFields; f++) {
-        fieldVectors[fields[f] + "/" + d] = new lunr.Vector(vectors[d * nFields + f]);
-      }
+    for (var d = 0; d < count; d++) {
+      for (f = 0; f < nFields; f++) fieldVectors[fields[f] + "/" + d] = new lunr.Vector(vectors[d * nFields + f]);
+      if (d % 2000 === 1999) yield;
     }
     return new lunr.Index({
       invertedIndex: invertedIndex,
@@ -130,6 +139,13 @@
       fields: fields,
       pipeline: lunr.Pipeline.load(["stemmer"])
     });
+  }
+
+  /** The whole of decoding at once (for Node). */
+  function decodeIndex(lunr, store, parts) {
+    var steps = decoding(lunr, store, parts), step;
+    while (!(step = steps.next()).done);
+    return step.value;
   }
 
   function termsMatching(lunr, index, tokenSet) {
@@ -280,6 +296,7 @@
     prepare: prepare,
     queryWords: queryWords,
     isAdvanced: isAdvanced,
+    decoding: decoding,
     decodeIndex: decodeIndex,
     expandWord: expandWord,
     search: search,
@@ -304,7 +321,7 @@
   var popup = document.getElementById("search-suggestions");
   var popupStatus = document.getElementById("search-suggestions-status");
   var page = document.getElementById("search-page");
-  var state = { index: null, store: null, loading: null, active: -1, timer: 0, failed: "" };
+  var state = { index: null, store: null, loading: null, active: -1, timer: 0, failed: "", observer: null };
   var DROPDOWN_RESULTS = 8;
 
   function loadScript(src) {
@@ -318,20 +335,99 @@
     });
   }
 
+  /* Run a generator's steps in tasks of about 30 ms, so the page never freezes long (MessageChannel:
+     setTimeout would add a delay of several ms between tasks). Resolves with what it returns. */
+  function runSliced(steps) {
+    var channel = new MessageChannel();
+    return new Promise(function (resolve, reject) {
+      channel.port1.onmessage = function () {
+        var until = global.performance.now() + 30, step;
+        try {
+          while (!(step = steps.next()).done) {
+            if (global.performance.now() > until) { channel.port2.postMessage(null); return; }
+          }
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        channel.port1.close();
+        resolve(step.value);
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+
+  /** lunr.js, the store, then the index parts the store names; decoded in slices. */
   function ensureLoaded() {
     if (!state.loading) {
-      state.loading = Promise.all([
-        loadScript("assets/lunr.min.js"),
-        loadScript("assets/search-index.js"),
-        loadScript("assets/search-store.js")
-      ]).then(function () {
-        state.index = decodeIndex(global.lunr, global.sitegenSearchIndex);
-        state.store = global.sitegenSearchStore;
-      }).catch(function (error) {
-        state.failed = "Search is unavailable: " + error.message + ".";
-      });
+      state.loading = Promise.all([loadScript("assets/lunr.min.js"), loadScript("assets/search-store.js")])
+        .then(function () {
+          var store = global.sitegenSearchStore, parts = [];
+          for (var n = 0; n < store.indexFiles; n++) parts.push(loadScript("assets/search-index-" + n + ".js"));
+          return Promise.all(parts).then(function () {
+            return runSliced(decoding(global.lunr, store, global.sitegenSearchIndex));
+          }).then(function (index) {
+            state.store = store;
+            state.index = index;
+          });
+        }).catch(function (error) {
+          state.failed = "Search is unavailable: " + error.message + ".";
+        });
     }
     return state.loading;
+  }
+
+  /* ----- snippets: abstracts and notes come in files of their own, loaded for the results shown ----- */
+
+  var textFiles = [];  /* file number → the promise of its loading */
+
+  function loadText(number) {
+    if (!textFiles[number]) textFiles[number] = loadScript("assets/search-text-" + number + ".js");
+    return textFiles[number];
+  }
+
+  /** Fill a result's excerpt if its text is here; false if its file has not loaded yet. */
+  function fillExcerpt(entry) {
+    var file = (global.sitegenSearchText || [])[entry.doc[7]], text = file && file[entry.doc[1]];
+    if (!text) return false;
+    var segments = highlight(global.lunr, text[0], entry.terms);
+    var matched = function (segment) { return segment[1]; };
+    if (text[1] && !segments.some(matched)) segments = highlight(global.lunr, text[1], entry.terms);  /* notes */
+    entry.excerpt.replaceChildren();
+    appendSegments(entry.excerpt, snippet(segments, entry.size));
+    return true;
+  }
+
+  /**
+   * Give a list's results their excerpts: at once where the text is here, else when its
+   * file has loaded; `lazily`, only for the results that scroll into view. The list is
+   * aria-busy until every excerpt it has asked for is in.
+   */
+  function fillExcerpts(list, entries, lazily) {
+    entries = entries.filter(function (entry) { return !fillExcerpt(entry); });
+    if (!entries.length) return;
+    var waiting = 0, unseen = lazily;
+    var settle = function () { if (!waiting && !unseen) list.removeAttribute("aria-busy"); };
+    var request = function (entry) {
+      waiting++;
+      loadText(entry.doc[7]).then(function () { fillExcerpt(entry); }, function () {}).then(function () {
+        waiting--;
+        settle();
+      });
+    };
+    list.setAttribute("aria-busy", "true");
+    if (!lazily) { entries.forEach(request); return; }
+    var byExcerpt = new Map(entries.map(function (entry) { return [entry.excerpt, entry]; }));
+    var observer = state.observer = new IntersectionObserver(function (records) {
+      records.forEach(function (record) {
+        if (!record.isIntersecting) return;
+        observer.unobserve(record.target);
+        request(byExcerpt.get(record.target));
+      });
+      unseen = false;
+      settle();
+    }, { rootMargin: "50% 0px" });
+    entries.forEach(function (entry) { observer.observe(entry.excerpt); });
   }
 
   function node(tag, className, text) {
@@ -391,7 +487,8 @@
     return { items: found };
   }
 
-  function resultItem(item, withSnippet) {
+  /** A result's element; its excerpt of about snippetSize words is filled by fillExcerpts. */
+  function resultItem(item, snippetSize) {
     var doc = state.store.docs[item.number];
     var li = node("li", "paper-item result");
     var heading = node("h3");
@@ -411,17 +508,11 @@
       chip.tabIndex = -1;
       meta.appendChild(chip);
     });
-    doc[8].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
+    doc[6].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
     li.appendChild(meta);
-    if (withSnippet) {
-      var segments = highlight(global.lunr, doc[6], item.terms);
-      var matched = function (segment) { return segment[1]; };
-      if (doc[7] && !segments.some(matched)) segments = highlight(global.lunr, doc[7], item.terms);  /* notes */
-      var excerpt = node("p", "excerpt");
-      appendSegments(excerpt, snippet(segments, withSnippet));
-      li.appendChild(excerpt);
-    }
-    return { element: li, link: link };
+    var excerpt = node("p", "excerpt");
+    li.appendChild(excerpt);
+    return { element: li, link: link, excerpt: { excerpt: excerpt, doc: doc, terms: item.terms, size: snippetSize } };
   }
 
   function countText(n, query) {
@@ -458,7 +549,7 @@
     input.removeAttribute("aria-activedescendant");
     if (!query.trim()) { closePopup(); popupStatus.textContent = ""; return; }
     var list = node("ul", "suggestion-list");
-    var message;
+    var message, excerpts;
     if (state.failed) {
       message = state.failed;
     } else if (!state.index) {
@@ -468,13 +559,14 @@
       if (outcome.error) {
         message = outcome.error;
       } else {
-        outcome.items.slice(0, DROPDOWN_RESULTS).forEach(function (item, i) {
+        var excerpts = outcome.items.slice(0, DROPDOWN_RESULTS).map(function (item, i) {
           var result = resultItem(item, 14);
           result.element.id = "search-option-" + i;
           result.element.setAttribute("role", "option");
           result.element.setAttribute("aria-selected", "false");
           result.link.tabIndex = -1;
           list.appendChild(result.element);
+          return result.excerpt;
         });
         message = outcome.items.length ? countText(outcome.items.length, "") : "No papers match \u201c" + query + "\u201d.";
         if (outcome.items.length) {
@@ -492,6 +584,7 @@
     }
     popup.appendChild(node("p", "suggestion-message", message));
     popup.appendChild(list);
+    if (excerpts) fillExcerpts(list, excerpts, false);
     popupStatus.textContent = message;
     popup.hidden = false;
     input.setAttribute("aria-expanded", "true");
@@ -536,7 +629,9 @@
   function renderPage() {
     var query = input.value, filters = currentFilters();
     updateUrl(query, filters);
+    if (state.observer) state.observer.disconnect();
     resultsList.replaceChildren();
+    resultsList.removeAttribute("aria-busy");
     if (state.failed) { pageStatus.textContent = state.failed; return; }
     if (!state.index) { pageStatus.textContent = "Loading search\u2026"; return; }
     var outcome = find(query, filters);
@@ -547,7 +642,11 @@
     }
     pageStatus.textContent = outcome.items.length ? countText(outcome.items.length, query) :
       "No papers match \u201c" + query + "\u201d" + (filters.topic || filters.year || filters.code ? " with these filters." : ".");
-    outcome.items.forEach(function (item) { resultsList.appendChild(resultItem(item, 40).element); });
+    fillExcerpts(resultsList, outcome.items.map(function (item) {
+      var result = resultItem(item, 40);
+      resultsList.appendChild(result.element);
+      return result.excerpt;
+    }), true);
   }
 
   function resultLinks() {
