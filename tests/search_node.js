@@ -37,7 +37,7 @@ const actions = {
   stem: (request) => request.words.map((word) => lunr.stemmer(new lunr.Token(word)).toString()),
   prepare: (request) => request.texts.map(core.prepare),
   vectors: (request) => {
-    const index = loadData(request.site).index;
+    const index = core.lunrIndex(lunr, loadData(request.site).index);
     const terms = [];
     for (const [term, posting] of Object.entries(index.invertedIndex)) terms[posting._index] = term;
     const out = {};
@@ -52,7 +52,7 @@ const actions = {
   // (from the documents as they are, or folded the way sitegen folds them: request.fold).
   compare: (request) => {
     const data = loadData(request.site);
-    const ours = data.index;
+    const ours = core.lunrIndex(lunr, data.index);
     const docs = data.store.docs.map((doc) => fieldTexts(data, doc, request.fold));
     const theirs = lunr(function () {
       this.ref("id");
@@ -67,10 +67,25 @@ const actions = {
     const data = loadData(request.site);
     return request.queries.map((query) =>
       core.search(lunr, data.index, query).map((result) => ({
-        title: data.store.docs[Number(result.ref)][0],
-        marked: core.highlight(lunr, data.store.docs[Number(result.ref)][0], core.matchedTerms(result))
+        title: data.store.docs[result.ref][0],
+        marked: core.highlight(lunr, data.store.docs[result.ref][0], result.terms)
           .filter((segment) => segment[1]).map((segment) => segment[0]),
       })));
+  },
+  // Plain queries scored by sitegen and by lunr.js's own Index.query over the same expanded terms.
+  scores: (request) => {
+    const data = loadData(request.site);
+    const index = core.lunrIndex(lunr, data.index);
+    return request.queries.map((query) => {
+      const expansions = core.expand(lunr, data.index, query);
+      const theirs = index.query((q) => expansions.flat().forEach((item) =>
+        q.term(item.term, { usePipeline: false, boost: item.boost })));
+      return {
+        query,
+        ours: core.search(lunr, data.index, query).map((result) => [String(result.ref), result.score]),
+        theirs: Object.fromEntries(theirs.map((result) => [result.ref, result.score])),
+      };
+    });
   },
 };
 

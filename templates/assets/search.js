@@ -72,21 +72,23 @@
   }
 
   /**
-   * Turn sitegen's index parts into a lunr.Index, with lunr's own BM25 field vectors.
+   * Decode sitegen's index parts into what plain queries need: the terms (sorted, in a
+   * lunr.TokenSet for prefix and typo matching) and, for each term, its hits (slot = paper
+   * * fields + field) with their BM25 weights as lunr.js computes them (boost included,
+   * rounded as in its field vectors).
    *
    * Part p holds the papers whose text file (doc[7]) is p modulo the number of parts, in
    * the store's order: each field's length, and for each term a posting [slot, tf, slot
-   * delta, tf, ...] where slot = paper in the part * fields + field. A generator: it
-   * yields between slices of work so that the page can go on between them (runSliced);
-   * it returns the index.
+   * delta, tf, ...] with slots numbered within the part. A generator: it yields between
+   * slices of work so that the page can go on between them (runSliced); it returns the index.
    */
   function* decoding(lunr, store, parts) {
     var fields = store.fields, boosts = store.boosts, nFields = fields.length, count = store.docs.length;
     var lengths = new Array(count * nFields), hits = Object.create(null);
-    var i, j, t, f, list, p;
+    var i, j, t, list;
     var inPart = parts.map(function () { return []; });  /* part → the store's numbers of its papers */
     for (i = 0; i < count; i++) inPart[store.docs[i][7] % parts.length].push(i);
-    for (p = 0; p < parts.length; p++) {
+    for (var p = 0; p < parts.length; p++) {
       var part = parts[p], docs = inPart[p];
       for (i = 0; i < part.lengths.length; i++) lengths[docs[(i / nFields) | 0] * nFields + i % nFields] = part.lengths[i];
       for (t = 0; t < part.terms.length; t++) {
@@ -101,51 +103,82 @@
       yield;
     }
     var terms = Object.keys(hits).sort();  /* UTF-16 order, which lunr.TokenSet.Builder requires */
-    var totals = fields.map(function () { return 0; }), vectors = new Array(count * nFields);
-    for (i = 0; i < lengths.length; i++) {
-      totals[i % nFields] += lengths[i];
-      vectors[i] = [];
-    }
+    var totals = fields.map(function () { return 0; });
+    for (i = 0; i < lengths.length; i++) totals[i % nFields] += lengths[i];
     var average = totals.map(function (total) { return total / count; });
     yield;
 
-    var invertedIndex = Object.create(null), builder = new lunr.TokenSet.Builder(), k1 = 1.2, b = 0.75;
+    var index = {
+      fields: fields, count: count, terms: terms, termIndex: Object.create(null),
+      slots: new Array(terms.length), weights: new Array(terms.length), tokenSet: null, lunr: null, building: null
+    };
+    var builder = new lunr.TokenSet.Builder(), k1 = 1.2, b = 0.75;
     for (t = 0; t < terms.length; t++) {
-      var posting = { _index: t };
       list = hits[terms[t]];
-      for (f = 0; f < nFields; f++) posting[fields[f]] = {};
-      for (j = 0; j < list.length; j += 2) posting[fields[list[j] % nFields]][String((list[j] / nFields) | 0)] = {};
-      builder.insert(terms[t]);
-      invertedIndex[terms[t]] = posting;
-      var idf = lunr.idf(posting, count);
-      for (j = 0; j < list.length; j += 2) {
-        var at = list[j], tf = list[j + 1], field = at % nFields;
+      var n = list.length / 2, slots = index.slots[t] = new Int32Array(n), weights = index.weights[t] = new Float64Array(n);
+      /* lunr.idf, which counts a paper once for each field that has the term */
+      var idf = Math.log(1 + Math.abs((count - n + 0.5) / (n + 0.5)));
+      for (j = 0; j < n; j++) {
+        var at = list[2 * j], tf = list[2 * j + 1], field = at % nFields;
         var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (lengths[at] / average[field])) + tf);
-        vectors[at].push(t, Math.round(score * boosts[field] * 1000) / 1000);
+        slots[j] = at;
+        weights[j] = Math.round(score * boosts[field] * 1000) / 1000;
       }
-      if (t % 500 === 499) yield;
+      builder.insert(terms[t]);
+      index.termIndex[terms[t]] = t;
+      if (t % 1000 === 999) yield;
     }
     builder.finish();
-    yield;
+    index.tokenSet = builder.root;
+    return index;
+  }
+
+  /** The whole of decoding at once (for Node). */
+  function decodeIndex(lunr, store, parts) {
+    return finish(decoding(lunr, store, parts));
+  }
+
+  function finish(steps) {
+    var step;
+    while (!(step = steps.next()).done);
+    return step.value;
+  }
+
+  /**
+   * The same index as a lunr.Index, for lunr's own query syntax: built in slices after
+   * the plain one is ready (lunrBuilding), or at once when a query needs it first.
+   */
+  function* lunrBuilding(lunr, index) {
+    var fields = index.fields, nFields = fields.length, none = {};  /* lunr copies metadata, never changes it */
+    var invertedIndex = Object.create(null), vectors = [], t, j, d, f;
+    for (j = 0; j < index.count * nFields; j++) vectors.push([]);
+    for (t = 0; t < index.terms.length; t++) {
+      var posting = { _index: t }, slots = index.slots[t], weights = index.weights[t];
+      for (f = 0; f < nFields; f++) posting[fields[f]] = {};
+      for (j = 0; j < slots.length; j++) {
+        posting[fields[slots[j] % nFields]][(slots[j] / nFields) | 0] = none;
+        vectors[slots[j]].push(t, weights[j]);
+      }
+      invertedIndex[index.terms[t]] = posting;
+      if (t % 500 === 499) yield;
+    }
     var fieldVectors = {};
-    for (var d = 0; d < count; d++) {
+    for (d = 0; d < index.count; d++) {
       for (f = 0; f < nFields; f++) fieldVectors[fields[f] + "/" + d] = new lunr.Vector(vectors[d * nFields + f]);
       if (d % 2000 === 1999) yield;
     }
-    return new lunr.Index({
+    index.lunr = new lunr.Index({
       invertedIndex: invertedIndex,
       fieldVectors: fieldVectors,
-      tokenSet: builder.root,
+      tokenSet: index.tokenSet,
       fields: fields,
       pipeline: lunr.Pipeline.load(["stemmer"])
     });
   }
 
-  /** The whole of decoding at once (for Node). */
-  function decodeIndex(lunr, store, parts) {
-    var steps = decoding(lunr, store, parts), step;
-    while (!(step = steps.next()).done);
-    return step.value;
+  function lunrIndex(lunr, index) {
+    if (!index.lunr) finish(index.building || (index.building = lunrBuilding(lunr, index)));
+    return index.lunr;
   }
 
   function termsMatching(lunr, index, tokenSet) {
@@ -161,13 +194,13 @@
       });
     }
     var stemmed = stem(lunr, word);
-    if (index.invertedIndex[stemmed]) add([stemmed], BOOST.exact);
+    if (stemmed in index.termIndex) add([stemmed], BOOST.exact);
     if (word.length > MAX_EXPANDED) return found;
     if (word.length >= MIN_PREFIX) add(termsMatching(lunr, index, lunr.TokenSet.fromString(word + "*")), BOOST.prefix);
     if (!found.length) {
       /* "diffusi" is longer than the stem "diffus" it was typed towards. */
       for (var end = word.length - 1; end >= Math.max(4, word.length - 3); end--) {
-        if (index.invertedIndex[word.slice(0, end)]) { add([word.slice(0, end)], BOOST.stem); break; }
+        if (word.slice(0, end) in index.termIndex) { add([word.slice(0, end)], BOOST.stem); break; }
       }
     }
     /* One typo away, for a word that matched nothing as typed (the slowest expansion, and the noisiest). */
@@ -178,41 +211,63 @@
   }
 
   /**
-   * Run a query. Plain words: each is expanded (see expandWord), and the papers that
-   * have the most of the words are kept (all of them, when some paper has them all).
-   * Advanced lunr syntax goes to lunr's own parser, which throws lunr.QueryParseError
-   * when it cannot parse the query.
+   * Run a query; results are {ref: paper number, score, terms: the index terms it matched}.
+   * Plain words: each is expanded (see expandWord), and the papers that have the most of
+   * the words are kept (all of them, when some paper has them all), scored as lunr.js
+   * scores the same terms with the same boosts. Advanced lunr syntax goes to lunr's own
+   * parser, which throws lunr.QueryParseError when it cannot parse the query.
    */
   function search(lunr, index, query) {
-    if (isAdvanced(query, index.fields)) return index.search(prepare(query));
+    if (isAdvanced(query, index.fields)) {
+      return lunrIndex(lunr, index).search(prepare(query)).map(function (result) {
+        return { ref: Number(result.ref), score: result.score, terms: Object.keys(result.matchData.metadata) };
+      });
+    }
+    var expansions = expand(lunr, index, query);
+    return expansions.length ? scored(index, expansions) : [];
+  }
+
+  /** A plain query's words, each as the index terms it stands for (with boosts); stop words go when others are left. */
+  function expand(lunr, index, query) {
     var words = queryWords(query);
     var meaningful = words.filter(function (word) { return lunr.stopWordFilter(new lunr.Token(word)); });
     if (meaningful.length) words = meaningful;  /* "the transformer" is "transformer" */
     /* A word found nowhere ("qzxv") neither matches nor has to. */
-    var expansions = words.map(function (word) { return expandWord(lunr, index, word); })
+    return words.map(function (word) { return expandWord(lunr, index, word); })
       .filter(function (terms) { return terms.length; });
-    /* No clause at all would be a "negated" query to lunr, which matches everything. */
-    if (!expansions.length) return [];
-    var results = index.query(function (q) {
-      expansions.forEach(function (terms) {
-        terms.forEach(function (item) {
-          q.term(item.term, { usePipeline: false, boost: item.boost });
-        });
-      });
-    });
-    /* Keep the papers that have the most of the words: all of them when some paper does. */
-    var coverage = results.map(function (result) {
-      var matched = result.matchData.metadata;
-      return expansions.filter(function (terms) {
-        return terms.some(function (item) { return item.term in matched; });
-      }).length;
-    });
-    var best = Math.max.apply(null, coverage.concat([0]));
-    return results.filter(function (_, i) { return coverage[i] === best; });
   }
 
-  function matchedTerms(result) {
-    return Object.keys(result.matchData.metadata);
+  /**
+   * lunr.js's score for optional term clauses: the query vector (each term's summed boost)
+   * dotted with the paper's field vectors, over the query vector's length. Its field
+   * vectors hold the weights that decoding computed, so this adds them up directly.
+   */
+  function scored(index, expansions) {
+    var nFields = index.fields.length, count = index.count;
+    var score = new Float64Array(count), covered = new Int32Array(count), lastWord = new Int32Array(count).fill(-1);
+    var terms = [], found = [], boosts = new Map();
+    expansions.forEach(function (items, word) {
+      items.forEach(function (item) {
+        var t = index.termIndex[item.term], slots = index.slots[t], weights = index.weights[t];
+        boosts.set(item.term, (boosts.get(item.term) || 0) + item.boost);
+        for (var j = 0; j < slots.length; j++) {
+          var doc = (slots[j] / nFields) | 0, matched = terms[doc];
+          if (!matched) { matched = terms[doc] = []; found.push(doc); }
+          score[doc] += item.boost * weights[j];
+          if (lastWord[doc] !== word) { lastWord[doc] = word; covered[doc]++; }
+          if (matched.indexOf(item.term) < 0) matched.push(item.term);
+        }
+      });
+    });
+    var length = 0;
+    boosts.forEach(function (boost) { length += boost * boost; });
+    length = Math.sqrt(length);
+    /* Keep the papers that have the most of the words: all of them when some paper does. */
+    var best = 0;
+    found.forEach(function (doc) { best = Math.max(best, covered[doc]); });
+    return found.filter(function (doc) { return covered[doc] === best; })
+      .map(function (doc) { return { ref: doc, score: score[doc] / length, terms: terms[doc] }; })
+      .sort(function (x, y) { return y.score - x.score || x.ref - y.ref; });
   }
 
   /** Split text into [text, isMatch] segments: words whose index term is in `terms`. */
@@ -298,9 +353,10 @@
     isAdvanced: isAdvanced,
     decoding: decoding,
     decodeIndex: decodeIndex,
-    expandWord: expandWord,
+    lunrBuilding: lunrBuilding,
+    lunrIndex: lunrIndex,
+    expand: expand,
     search: search,
-    matchedTerms: matchedTerms,
     highlight: highlight,
     snippet: snippet
   };
@@ -335,13 +391,13 @@
     });
   }
 
-  /* Run a generator's steps in tasks of about 30 ms, so the page never freezes long (MessageChannel:
+  /* Run a generator's steps in tasks of about `budget` ms, so the page never freezes long (MessageChannel:
      setTimeout would add a delay of several ms between tasks). Resolves with what it returns. */
-  function runSliced(steps) {
+  function runSliced(steps, budget) {
     var channel = new MessageChannel();
     return new Promise(function (resolve, reject) {
       channel.port1.onmessage = function () {
-        var until = global.performance.now() + 30, step;
+        var until = global.performance.now() + budget, step;
         try {
           while (!(step = steps.next()).done) {
             if (global.performance.now() > until) { channel.port2.postMessage(null); return; }
@@ -365,10 +421,12 @@
           var store = global.sitegenSearchStore, parts = [];
           for (var n = 0; n < store.indexFiles; n++) parts.push(loadScript("assets/search-index-" + n + ".js"));
           return Promise.all(parts).then(function () {
-            return runSliced(decoding(global.lunr, store, global.sitegenSearchIndex));
+            return runSliced(decoding(global.lunr, store, global.sitegenSearchIndex), 30);
           }).then(function (index) {
             state.store = store;
             state.index = index;
+            /* lunr's own index, for queries in its syntax: in short slices, between keystrokes */
+            runSliced(index.building = lunrBuilding(global.lunr, index), 8);
           });
         }).catch(function (error) {
           state.failed = "Search is unavailable: " + error.message + ".";
@@ -456,7 +514,7 @@
     if (query.trim()) {
       try {
         found = search(global.lunr, state.index, query).map(function (result) {
-          return { number: Number(result.ref), terms: matchedTerms(result) };
+          return { number: result.ref, terms: result.terms };
         });
       } catch (error) {
         if (error instanceof global.lunr.QueryParseError) return { error: "Cannot read that query: " + error.message };
