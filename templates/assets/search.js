@@ -145,8 +145,9 @@
   }
 
   /**
-   * The same index as a lunr.Index, for lunr's own query syntax: built in slices after
-   * the plain one is ready (lunrBuilding), or at once when a query needs it first.
+   * The same index as a lunr.Index, for lunr's own query syntax: built the first time
+   * such a query comes (a million objects at 10,000 papers: plain queries never need it),
+   * in slices on the page, at once by lunrIndex.
    */
   function* lunrBuilding(lunr, index) {
     var fields = index.fields, nFields = fields.length, none = {};  /* lunr copies metadata, never changes it */
@@ -425,8 +426,6 @@
           }).then(function (index) {
             state.store = store;
             state.index = index;
-            /* lunr's own index, for queries in its syntax: in short slices, between keystrokes */
-            runSliced(index.building = lunrBuilding(global.lunr, index), 8);
           });
         }).catch(function (error) {
           state.failed = "Search is unavailable: " + error.message + ".";
@@ -508,9 +507,18 @@
     return months[parts[1] - 1] + " " + parts[2] + ", " + parts[0];
   }
 
-  /** Results as {doc, terms} after search, filters and sort; or {error}. */
+  /** Results as {items: [{number, terms}]} after search, filters and sort; or {error}; or {loading}. */
   function find(query, filters) {
     var docs = state.store.docs, found;
+    if (isAdvanced(query, state.index.fields) && !state.index.lunr) {
+      /* lunr's own index, for its query syntax: built (in slices) the first time it is needed */
+      if (!state.index.building) {
+        runSliced(state.index.building = lunrBuilding(global.lunr, state.index), 30).then(function () {
+          schedule(render);
+        });
+      }
+      return { loading: true };
+    }
     if (query.trim()) {
       try {
         found = search(global.lunr, state.index, query).map(function (result) {
@@ -607,37 +615,34 @@
     input.removeAttribute("aria-activedescendant");
     if (!query.trim()) { closePopup(); popupStatus.textContent = ""; return; }
     var list = node("ul", "suggestion-list");
-    var message, excerpts;
+    var message, excerpts, outcome = state.index && !state.failed ? find(query, null) : null;
     if (state.failed) {
       message = state.failed;
-    } else if (!state.index) {
+    } else if (!outcome || outcome.loading) {
       message = "Loading search\u2026";
+    } else if (outcome.error) {
+      message = outcome.error;
     } else {
-      var outcome = find(query, null);
-      if (outcome.error) {
-        message = outcome.error;
-      } else {
-        var excerpts = outcome.items.slice(0, DROPDOWN_RESULTS).map(function (item, i) {
-          var result = resultItem(item, 14);
-          result.element.id = "search-option-" + i;
-          result.element.setAttribute("role", "option");
-          result.element.setAttribute("aria-selected", "false");
-          result.link.tabIndex = -1;
-          list.appendChild(result.element);
-          return result.excerpt;
-        });
-        message = outcome.items.length ? countText(outcome.items.length, "") : "No papers match \u201c" + query + "\u201d.";
-        if (outcome.items.length) {
-          var all = node("li", "see-all");
-          all.id = "search-option-" + Math.min(outcome.items.length, DROPDOWN_RESULTS);
-          all.setAttribute("role", "option");
-          all.setAttribute("aria-selected", "false");
-          var link = node("a", "", "See all " + countText(outcome.items.length, "") + " on the search page");
-          link.href = root + "search.html?q=" + encodeURIComponent(query);
-          link.tabIndex = -1;
-          all.appendChild(link);
-          list.appendChild(all);
-        }
+      excerpts = outcome.items.slice(0, DROPDOWN_RESULTS).map(function (item, i) {
+        var result = resultItem(item, 14);
+        result.element.id = "search-option-" + i;
+        result.element.setAttribute("role", "option");
+        result.element.setAttribute("aria-selected", "false");
+        result.link.tabIndex = -1;
+        list.appendChild(result.element);
+        return result.excerpt;
+      });
+      message = outcome.items.length ? countText(outcome.items.length, "") : "No papers match \u201c" + query + "\u201d.";
+      if (outcome.items.length) {
+        var all = node("li", "see-all");
+        all.id = "search-option-" + Math.min(outcome.items.length, DROPDOWN_RESULTS);
+        all.setAttribute("role", "option");
+        all.setAttribute("aria-selected", "false");
+        var link = node("a", "", "See all " + countText(outcome.items.length, "") + " on the search page");
+        link.href = root + "search.html?q=" + encodeURIComponent(query);
+        link.tabIndex = -1;
+        all.appendChild(link);
+        list.appendChild(all);
       }
     }
     popup.appendChild(node("p", "suggestion-message", message));
@@ -691,8 +696,8 @@
     resultsList.replaceChildren();
     resultsList.removeAttribute("aria-busy");
     if (state.failed) { pageStatus.textContent = state.failed; return; }
-    if (!state.index) { pageStatus.textContent = "Loading search\u2026"; return; }
-    var outcome = find(query, filters);
+    var outcome = state.index ? find(query, filters) : { loading: true };
+    if (outcome.loading) { pageStatus.textContent = "Loading search\u2026"; return; }
     if (outcome.error) { pageStatus.textContent = outcome.error; return; }
     if (!query.trim() && !outcome.items.length) {
       pageStatus.textContent = "Type in the search box to search " + state.store.docs.length + " papers.";
