@@ -11,10 +11,16 @@ changes that make Python and lunr.js agree and that serve other scripts than Eng
   same way search.js folds what the user types, so `cafe` finds "café" and CJK words
   are searchable without spaces.
 
-The index is written compactly: the terms (in JavaScript's UTF-16 order, which
-lunr.js requires) with their postings and term frequencies, and each field's length.
-search.js turns that into a lunr.Index, computing the BM25 field vectors exactly as
-lunr builds them; sending the vectors would triple the download.
+What search loads before it answers is small: the store (what a result shows before
+its snippet) and the index, in parts. A part lists its terms with their postings and
+term frequencies, and each field's length; search.js merges the parts and computes the
+BM25 weights exactly as lunr builds them (sending them would triple the download).
+Abstracts and notes, which only snippets use, are in text files of their own that
+search.js loads for the results it shows.
+
+A paper's text file, and so its index part, comes from a hash of its page alone, and
+the number of files is a power of two that changes only when the list doubles: adding
+papers rewrites only the files they go to. Each file is cached by its papers' text.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,10 +127,13 @@ class Terms:
         searched, so it is left out of the index. Stop words count nowhere.
         """
         words = SEPARATORS.split(prepare(text))
-        for word in set(words).difference(self._cache):
-            tokens = PIPELINE.run([Token(word)]) if word else []
-            self._cache[word] = str(tokens[0]) if tokens else None
-        counts = Counter(map(self._cache.__getitem__, words))
+        try:  # most texts have no word that an earlier one did not have
+            counts = Counter(map(self._cache.__getitem__, words))
+        except KeyError:
+            for word in set(words).difference(self._cache):
+                tokens = PIPELINE.run([Token(word)]) if word else []
+                self._cache[word] = str(tokens[0]) if tokens else None
+            counts = Counter(map(self._cache.__getitem__, words))
         counts.pop(None, None)
         length = counts.total()
         counts.pop("", None)
@@ -150,24 +159,67 @@ def file_count(papers: int, per_file: int) -> int:
     return count
 
 
-def _bucket(paper: PaperPage) -> int:
-    """A number that depends on the paper's page alone: which files hold it never depends on other papers."""
-    return int.from_bytes(hashlib.sha1(paper.url.encode("utf-8", "surrogatepass")).digest()[:4], "big")
+@dataclass(frozen=True)
+class _Entry:
+    """A paper as search files need it: its fields' text, a digest of that text, and its text file."""
+
+    paper: PaperPage
+    texts: tuple[str, ...]
+    key: bytes
+    text_file: int
 
 
-def _paper_terms(texts: tuple[str, ...], terms_of: Terms, cache: Cache | None) -> tuple[bytes, tuple[FieldTerms, ...]]:
-    """A key for the paper's text, and its terms (cached under that key)."""
-    key = hashlib.sha1(repr(texts).encode("utf-8", "surrogatepass")).digest()
-    found = cache.get(key) if cache else None
-    if found is None:
-        found = tuple(terms_of(text) for text in texts)
+def _entries(site: Site) -> list[_Entry]:
+    """The site's papers, each in a text file chosen by a hash of its page alone (other papers never move it)."""
+    topic_titles = {topic.slug: topic.title for topic in site.topics}
+    text_files = _text_files(site)
+    entries = []
+    for paper in site.papers:
+        texts = field_texts(paper, topic_titles)
+        bucket = int.from_bytes(hashlib.sha1(paper.url.encode("utf-8", "surrogatepass")).digest()[:4], "big")
+        key = hashlib.sha1(repr(texts).encode("utf-8", "surrogatepass")).digest()
+        entries.append(_Entry(paper, texts, key, bucket % text_files))
+    return entries
+
+
+def _index_files(site: Site) -> int:
+    return file_count(len(site.papers), INDEX_PAPERS_PER_FILE)
+
+
+def _text_files(site: Site) -> int:
+    """At least as many as index parts (both powers of two): a text file's papers are all in one part."""
+    return max(file_count(len(site.papers), TEXT_PAPERS_PER_FILE), _index_files(site))
+
+
+def _groups(entries: list[_Entry], count: int) -> list[list[_Entry]]:
+    """The entries of text file (or index part) n modulo count, in the site's order."""
+    groups: list[list[_Entry]] = [[] for _ in range(count)]
+    for entry in entries:
+        groups[entry.text_file % count].append(entry)
+    return groups
+
+
+def _cached_file(cache: Cache | None, key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
+    content = cache.get(key) if cache else None
+    if content is None:
+        content = make()
         if cache:
-            cache.put(key, found)
-    return key, found
+            cache.put(key, content)
+    return content
+
+
+def _paper_terms(entry: _Entry, terms_of: Terms, cache: Cache | None) -> tuple[FieldTerms, ...]:
+    """The paper's terms, cached by its text."""
+    found = cache.get(entry.key) if cache else None
+    if found is None:
+        found = tuple(terms_of(text) for text in entry.texts)
+        if cache:
+            cache.put(entry.key, found)
+    return found
 
 
 def _index_part(papers: list[tuple[FieldTerms, ...]]) -> str:
-    """One part's field lengths, terms and postings as quoted JSON.
+    """One part's field lengths, terms and postings as quoted JSON (see search.js).
 
     A posting is [slot, tf, slot delta, tf, ...] where slot = paper number in the part * len(FIELDS) + field.
     """
@@ -190,49 +242,46 @@ def _index_part(papers: list[tuple[FieldTerms, ...]]) -> str:
     return _quote(_json({"lengths": lengths, "terms": ordered, "postings": [postings[term] for term in ordered]}))
 
 
-def index_parts(site: Site, cache: Cache | None = None) -> list[str]:
-    """The index as quoted JSON texts, one per part (see search.js) with its papers in the site's order.
+def _index_files_content(site: Site, entries: list[_Entry], cache: Cache | None) -> list[bytes]:
+    """The index in parts: part n holds the papers of the text files n modulo the number of parts.
 
-    A paper's part is its text file modulo the number of parts (build_store). Each part
-    is cached by its papers' text, so an edit re-encodes one part, and a paper's terms are
-    cached by its text, so an edit re-reads only that paper.
+    A part is cached by its papers' text, so an edit re-encodes one part; and a paper's
+    terms (still fetched, to keep them cached) by its text, so an edit re-reads one paper.
     """
-    topic_titles = {topic.slug: topic.title for topic in site.topics}
     terms_of = Terms()
-    parts: list[list[tuple[bytes, tuple[FieldTerms, ...]]]] = [[] for _ in range(_index_files(site))]
-    for paper in site.papers:
-        parts[_bucket(paper) % len(parts)].append(_paper_terms(field_texts(paper, topic_titles), terms_of, cache))
-    texts = []
-    for papers in parts:
-        key = ("part", hashlib.sha1(b"".join(key for key, _ in papers)).digest())
-        text = cache.get(key) if cache else None
-        if text is None:
-            text = _index_part([terms for _, terms in papers])
-            if cache:
-                cache.put(key, text)
-        texts.append(text)
-    return texts
+    files = []
+    for n, group in enumerate(_groups(entries, _index_files(site))):
+        papers = [_paper_terms(entry, terms_of, cache) for entry in group]
+        files.append(_cached_file(
+            cache, ("index", n, hashlib.sha1(b"".join(entry.key for entry in group)).digest()),
+            lambda n=n, papers=papers: as_script(
+                f"(window.sitegenSearchIndex = window.sitegenSearchIndex || [])[{n}]", _index_part(papers)),
+        ))
+    return files
 
 
-def _index_files(site: Site) -> int:
-    return file_count(len(site.papers), INDEX_PAPERS_PER_FILE)
+def _text_files_content(site: Site, entries: list[_Entry], cache: Cache | None) -> list[bytes]:
+    """Snippet text by file, {page: [abstract, notes]}, each file cached by its papers' pages and text."""
+    files = []
+    for n, group in enumerate(_groups(entries, _text_files(site))):
+        files.append(_cached_file(
+            cache, ("text", n, hashlib.sha1(b"".join(e.paper.url.encode() + e.key for e in group)).digest()),
+            lambda n=n, group=group: as_script(
+                f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]",
+                _quote(_json({e.paper.url: [e.paper.abstract, e.paper.notes.strip()] for e in group}))),
+        ))
+    return files
 
 
-def _text_files(site: Site) -> int:
-    """At least as many as index parts (both powers of two): a text file's papers are all in one part."""
-    return max(file_count(len(site.papers), TEXT_PAPERS_PER_FILE), _index_files(site))
-
-
-def build_store(site: Site) -> dict[str, object]:
-    """What a result shows before its snippet: title, page, date, upvotes, topics, code, tags; and the files."""
+def _store(site: Site, entries: list[_Entry]) -> dict[str, object]:
+    """What a result shows before its snippet: title, page, date, upvotes, topics, code, tags, text file."""
     topic_number = {topic.slug: number for number, topic in enumerate(site.topics)}
-    text_files = _text_files(site)
     return {
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
         "indexFiles": _index_files(site),
         "topics": [[topic.slug, topic.title] for topic in site.topics],
-        "docs": [_stored(paper, topic_number, _bucket(paper) % text_files) for paper in site.papers],
+        "docs": [_stored(entry.paper, topic_number, entry.text_file) for entry in entries],
     }
 
 
@@ -247,25 +296,6 @@ def _stored(paper: PaperPage, topic_number: dict[str, int], text_file: int) -> l
         list(paper.tags),
         text_file,
     ]
-
-
-def text_parts(site: Site, cache: Cache | None = None) -> list[str]:
-    """Snippet text as quoted JSON by file: {page: [abstract, notes]} for the papers of a bucket, cached by content."""
-    parts: list[list[PaperPage]] = [[] for _ in range(_text_files(site))]
-    for paper in site.papers:
-        parts[_bucket(paper) % len(parts)].append(paper)
-    texts = []
-    for papers in parts:
-        papers.sort(key=lambda paper: paper.url)
-        key = ("text", hashlib.sha1(repr([(p.url, p.abstract, p.notes) for p in papers]).encode(
-            "utf-8", "surrogatepass")).digest())
-        text = cache.get(key) if cache else None
-        if text is None:
-            text = _quote(_json({paper.url: [paper.abstract, paper.notes.strip()] for paper in papers}))
-            if cache:
-                cache.put(key, text)
-        texts.append(text)
-    return texts
 
 
 def _json(data: object) -> str:
@@ -297,16 +327,15 @@ def search_files(site: Site, cache: Cache | None = None) -> list[tuple[str, byte
     Each file assigns into a global that search.js reads: it loads the store and the
     index parts to answer queries, and a text file only when a result from it is shown.
     """
-    store = (STORE_FILE, as_script("window.sitegenSearchStore", _quote(_json(build_store(site)))))
-    index = [
-        (INDEX_FILE.format(n), as_script(f"(window.sitegenSearchIndex = window.sitegenSearchIndex || [])[{n}]", text))
-        for n, text in enumerate(index_parts(site, cache))
+    entries = _entries(site)
+    store = as_script("window.sitegenSearchStore", _quote(_json(_store(site, entries))))
+    index = _index_files_content(site, entries, cache)
+    texts = _text_files_content(site, entries, cache)
+    return [
+        (STORE_FILE, store),
+        *((INDEX_FILE.format(n), content) for n, content in enumerate(index)),
+        *((TEXT_FILE.format(n), content) for n, content in enumerate(texts)),
     ]
-    texts = [
-        (TEXT_FILE.format(n), as_script(f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]", text))
-        for n, text in enumerate(text_parts(site, cache))
-    ]
-    return [store, *index, *texts]
 
 
 def loads_first(path: str) -> bool:

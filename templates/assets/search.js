@@ -1,8 +1,10 @@
 /* sitegen search: lunr.js over an index that sitegen builds at build time.
  *
  * Everything arrives through <script src> (never fetch or XHR), so search works from
- * disk (file://) as well as on a web server. The index, the document store and
- * lunr.min.js are loaded only when the search box is first used, or on search.html.
+ * disk (file://) as well as on a web server. lunr.min.js, the document store and the
+ * index parts are loaded only when the search box is first used, or on search.html, and
+ * decoded in slices that leave the page responsive; abstracts and notes, for snippets,
+ * come in text files loaded only for the results shown.
  * Results are built from DOM nodes and text nodes: no untrusted string ever goes
  * through innerHTML.
  *
