@@ -133,7 +133,9 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
             """The workers are forked and rendering: write the content files, make the search files."""
             content.start()
             files = search_files(site, caches.search) + lunr_files()
-            made["payload"] = payload([data for path, data in files if loads_first(path)] + [search_script(config)])
+            made["payload"] = payload(
+                [data for path, data in files if loads_first(path)] + [search_script(config)], caches.search
+            )
             return files
 
         pages, output_problems = write_output(config, site, while_rendering, out, caches.output, check)

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from lunr.pipeline import Pipeline
 from lunr.stemmer import PorterStemmer
@@ -199,13 +200,16 @@ def _groups(entries: list[_Entry], count: int) -> list[list[_Entry]]:
     return groups
 
 
-def _cached_file(cache: Cache | None, key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
-    content = cache.get(key) if cache else None
-    if content is None:
-        content = make()
+T = TypeVar("T")
+
+
+def _cached(cache: Cache | None, key: tuple[object, ...], make: Callable[[], T]) -> T:
+    value: T | None = cache.get(key) if cache else None
+    if value is None:
+        value = make()
         if cache:
-            cache.put(key, content)
-    return content
+            cache.put(key, value)
+    return value
 
 
 def _paper_terms(entry: _Entry, terms_of: Terms, cache: Cache | None) -> tuple[FieldTerms, ...]:
@@ -252,7 +256,7 @@ def _index_files_content(site: Site, entries: list[_Entry], cache: Cache | None)
     files = []
     for n, group in enumerate(_groups(entries, _index_files(site))):
         papers = [_paper_terms(entry, terms_of, cache) for entry in group]
-        files.append(_cached_file(
+        files.append(_cached(
             cache, ("index", n, hashlib.sha1(b"".join(entry.key for entry in group)).digest()),
             lambda n=n, papers=papers: as_script(
                 f"(window.sitegenSearchIndex = window.sitegenSearchIndex || [])[{n}]", _index_part(papers)),
@@ -264,7 +268,7 @@ def _text_files_content(site: Site, entries: list[_Entry], cache: Cache | None) 
     """Snippet text by file, {page: [abstract, notes]}, each file cached by its papers' pages and text."""
     files = []
     for n, group in enumerate(_groups(entries, _text_files(site))):
-        files.append(_cached_file(
+        files.append(_cached(
             cache, ("text", n, hashlib.sha1(b"".join(e.paper.url.encode() + e.key for e in group)).digest()),
             lambda n=n, group=group: as_script(
                 f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]",
@@ -343,12 +347,14 @@ def loads_first(path: str) -> bool:
     return path.endswith(".js") and not path.startswith(TEXT_FILE.split("{")[0])
 
 
-def payload(contents: Iterable[bytes]) -> Payload:
-    """Size of what search loads, raw and gzip-compressed, summed over files."""
+def payload(contents: Iterable[bytes], cache: Cache | None = None) -> Payload:
+    """Size of what search loads, raw and gzip-compressed, summed over files (each gzip size cached by content)."""
     raw = compressed = 0
     for content in contents:
         raw += len(content)
-        compressed += len(gzip.compress(content, compresslevel=6, mtime=0))  # what web servers use
+        compressed += _cached(  # level 6: what web servers use
+            cache, ("gzip", hashlib.sha1(content).digest()), lambda c=content: len(gzip.compress(c, 6, mtime=0))
+        )
     return Payload(raw, compressed)
 
 

@@ -382,6 +382,7 @@
   var page = document.getElementById("search-page");
   var state = { index: null, store: null, loading: null, active: -1, timer: 0, failed: "", observer: null };
   var DROPDOWN_RESULTS = 8;
+  var FIRST_SCREEN = 20;  /* results on search.html whose snippets are shown without waiting for a scroll */
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -459,11 +460,12 @@
 
   /**
    * Give a list's results their excerpts: at once where the text is here, else when its
-   * file has loaded; `lazily`, only for the results that scroll into view. The list is
-   * aria-busy until every excerpt it has asked for is in.
+   * file has loaded; `lazily`, past the first screenful only as they scroll into view
+   * (thousands of snippets at once would freeze the page). The list is aria-busy until
+   * every excerpt it has asked for is in.
    */
   function fillExcerpts(list, entries, lazily) {
-    entries = entries.filter(function (entry) { return !fillExcerpt(entry); });
+    entries = entries.filter(function (entry, i) { return (lazily && i >= FIRST_SCREEN) || !fillExcerpt(entry); });
     if (!entries.length) return;
     var waiting = 0, unseen = lazily;
     var settle = function () { if (!waiting && !unseen) list.removeAttribute("aria-busy"); };
