@@ -380,9 +380,12 @@
   var popup = document.getElementById("search-suggestions");
   var popupStatus = document.getElementById("search-suggestions-status");
   var page = document.getElementById("search-page");
-  var state = { index: null, store: null, loading: null, active: -1, timer: 0, failed: "", observer: null };
+  var state = {
+    index: null, store: null, loading: null, active: -1, timer: 0, failed: "", shown: null
+  };
   var DROPDOWN_RESULTS = 8;
-  var FIRST_SCREEN = 20;  /* results on search.html whose snippets are shown without waiting for a scroll */
+  var FIRST_SCREEN = 10;  /* results on search.html whose snippets load without waiting to be in view */
+  var PAGE_BATCH = 100;  /* results on search.html added at a time, as the end of the list comes into view */
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -459,36 +462,30 @@
   }
 
   /**
-   * Give a list's results their excerpts: at once where the text is here, else when its
-   * file has loaded; `lazily`, past the first screenful only as they scroll into view
-   * (thousands of snippets at once would freeze the page). The list is aria-busy until
-   * every excerpt it has asked for is in.
+   * aria-busy on a list while something holds it (results still to come, snippets still
+   * loading): hold() returns the function that lets go. stop() leaves the list to the
+   * next rendering.
    */
-  function fillExcerpts(list, entries, lazily) {
-    entries = entries.filter(function (entry, i) { return (lazily && i >= FIRST_SCREEN) || !fillExcerpt(entry); });
-    if (!entries.length) return;
-    var waiting = 0, unseen = lazily;
-    var settle = function () { if (!waiting && !unseen) list.removeAttribute("aria-busy"); };
-    var request = function (entry) {
-      waiting++;
-      loadText(entry.doc[7]).then(function () { fillExcerpt(entry); }, function () {}).then(function () {
-        waiting--;
-        settle();
-      });
+  function busy(list) {
+    var holds = 0, stopped = false;
+    return {
+      hold: function () {
+        if (!holds++) list.setAttribute("aria-busy", "true");
+        var held = true;
+        return function () {
+          if (held && !--holds && !stopped) list.removeAttribute("aria-busy");
+          held = false;
+        };
+      },
+      stop: function () { stopped = true; }
     };
-    list.setAttribute("aria-busy", "true");
-    if (!lazily) { entries.forEach(request); return; }
-    var byExcerpt = new Map(entries.map(function (entry) { return [entry.excerpt, entry]; }));
-    var observer = state.observer = new IntersectionObserver(function (records) {
-      records.forEach(function (record) {
-        if (!record.isIntersecting) return;
-        observer.unobserve(record.target);
-        request(byExcerpt.get(record.target));
-      });
-      unseen = false;
-      settle();
-    }, { rootMargin: "50% 0px" });
-    entries.forEach(function (entry) { observer.observe(entry.excerpt); });
+  }
+
+  /** Fill a result's excerpt now if its text is here, else once its file has loaded (the list busy till then). */
+  function showExcerpt(listBusy, entry) {
+    if (fillExcerpt(entry)) return;
+    var release = listBusy.hold();
+    loadText(entry.doc[7]).then(function () { fillExcerpt(entry); }, function () {}).then(release);
   }
 
   function node(tag, className, text) {
@@ -557,7 +554,7 @@
     return { items: found };
   }
 
-  /** A result's element; its excerpt of about snippetSize words is filled by fillExcerpts. */
+  /** A result's element, and its excerpt (of about snippetSize words) for showExcerpt to fill. */
   function resultItem(item, snippetSize) {
     var doc = state.store.docs[item.number];
     var li = node("li", "paper-item result");
@@ -651,7 +648,7 @@
     }
     popup.appendChild(node("p", "suggestion-message", message));
     popup.appendChild(list);
-    if (excerpts) fillExcerpts(list, excerpts, false);
+    if (excerpts) excerpts.forEach(showExcerpt.bind(null, busy(list)));
     popupStatus.textContent = message;
     popup.hidden = false;
     input.setAttribute("aria-expanded", "true");
@@ -696,7 +693,8 @@
   function renderPage() {
     var query = input.value, filters = currentFilters();
     updateUrl(query, filters);
-    if (state.observer) state.observer.disconnect();
+    if (state.shown) state.shown.stop();
+    state.shown = null;
     resultsList.replaceChildren();
     resultsList.removeAttribute("aria-busy");
     if (state.failed) { pageStatus.textContent = state.failed; return; }
@@ -709,11 +707,49 @@
     }
     pageStatus.textContent = outcome.items.length ? countText(outcome.items.length, query) :
       "No papers match \u201c" + query + "\u201d" + (filters.topic || filters.year || filters.code ? " with these filters." : ".");
-    fillExcerpts(resultsList, outcome.items.map(function (item) {
-      var result = resultItem(item, 40);
-      resultsList.appendChild(result.element);
-      return result.excerpt;
-    }), true);
+    state.shown = showResults(outcome.items);
+  }
+
+  /**
+   * search.html's results, a batch at a time: the next when the end of the list comes
+   * into view (thousands at once would freeze the page). Snippets load for the first
+   * screenful at once, for the others as they come into view. Returns {stop}.
+   */
+  function showResults(items) {
+    var listBusy = busy(resultsList), waiting = new Map(), shown = 0;
+    var unseen = listBusy.hold();  /* until the observer first says what is in view */
+    var observer = new IntersectionObserver(function (records) {
+      records.forEach(function (record) {
+        if (!record.isIntersecting) return;
+        observer.unobserve(record.target);
+        if (waiting.has(record.target)) showExcerpt(listBusy, waiting.get(record.target));
+        else appendBatch();  /* the last result so far */
+        waiting.delete(record.target);
+      });
+      unseen();
+    }, { rootMargin: "50% 0px" });
+    function appendBatch() {
+      items.slice(shown, shown + PAGE_BATCH).forEach(function (item, i) {
+        var result = resultItem(item, 40), entry = result.excerpt;
+        resultsList.appendChild(result.element);
+        if (shown + i < FIRST_SCREEN) {
+          showExcerpt(listBusy, entry);
+        } else if (!fillExcerpt(entry)) {
+          waiting.set(entry.excerpt, entry);
+          observer.observe(entry.excerpt);
+        }
+      });
+      shown = Math.min(items.length, shown + PAGE_BATCH);
+      if (shown < items.length) observer.observe(resultsList.lastElementChild);
+    }
+    appendBatch();
+    if (!waiting.size && shown === items.length) unseen();  /* nothing to observe: no callback will come */
+    return {
+      stop: function () {
+        observer.disconnect();
+        listBusy.stop();
+      }
+    };
   }
 
   function resultLinks() {
