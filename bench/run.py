@@ -45,13 +45,15 @@ ROWS = [
     "incremental result equals a cold build",
     MEMORY_ROW,
     "_site size (MB) / files",
-    "search payload raw / gzip (KB)",
+    "search payload loaded before first results raw / gzip (KB)",
+    "all search files incl. snippet shards raw / gzip (KB)",
     "search: focus to first results (ms)",
     "search: per further keystroke (ms, median)",
     "search: longest long task (ms)",
 ]
 
-# Installed before any page script: long tasks, key presses, and each change of the suggestion list.
+# Installed before any page script: long tasks, key presses, and each new rendering of the suggestion list (a new
+# message element; snippets that fill in later do not count).
 INIT_SCRIPT = """
 window.__bench = {longtasks: [], renders: [], lastKey: 0};
 try {
@@ -64,9 +66,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const popup = document.getElementById("search-suggestions");
   let last = null;
   new MutationObserver(() => {
-    const html = popup.innerHTML;
-    if (popup.hidden || html === last || popup.textContent.includes("Loading")) return;
-    last = html;
+    const message = popup.querySelector(".suggestion-message");
+    if (popup.hidden || !message || message === last || message.textContent.startsWith("Loading")) return;
+    last = message;
     window.__bench.renders.push([performance.now(), popup.querySelectorAll("li[role=option]").length]);
   }).observe(popup, {childList: true, subtree: true, characterData: true, attributes: true});
 });
@@ -191,16 +193,19 @@ def differences(left: Path, right: Path) -> list[str]:
                   if name not in a or name not in b or a[name].read_bytes() != b[name].read_bytes())
 
 
-def search_payload(out: Path) -> tuple[int, int]:
-    """Raw and gzip -9 bytes of what search loads: lunr.min.js, search.js and every search-*.js."""
+def search_payload(out: Path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Raw and gzip -9 bytes of what search loads before it shows results (lunr.min.js, search.js, the store and
+    the index parts), and of all its files (the snippet text files too)."""
     assets = out / "assets"
-    paths = {assets / "lunr.min.js", assets / "search.js", *assets.glob("search-*.js")}
-    raw = packed = 0
-    for path in sorted(p for p in paths if p.exists()):
-        data = path.read_bytes()
-        raw += len(data)
-        packed += len(gzip.compress(data, compresslevel=9, mtime=0))
-    return raw, packed
+    first = [assets / "lunr.min.js", assets / "search.js", assets / "search-store.js",
+             *assets.glob("search-index-*.js")]
+    sizes = {path: (path.stat().st_size, len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)))
+             for path in {*first, *assets.glob("search-*.js")} if path.exists()}
+    return _sums([sizes[path] for path in first if path in sizes]), _sums(list(sizes.values()))
+
+
+def _sums(sizes: list[tuple[int, int]]) -> tuple[int, int]:
+    return sum(raw for raw, _ in sizes), sum(packed for _, packed in sizes)
 
 
 def first_format_a_dump(site: Path) -> Path:
@@ -290,8 +295,9 @@ def measure_builds(site: Path, scratch: Path, repeat: int, n: int) -> tuple[dict
     out = files(site / "_site")
     size = sum(path.stat().st_size for path in out.values())
     rows["_site size (MB) / files"] = f"{size / 1e6:.1f} / {len(out)}"
-    raw, packed = search_payload(site / "_site")
-    rows["search payload raw / gzip (KB)"] = f"{raw / 1e3:.0f} / {packed / 1e3:.0f}"
+    (raw, packed), (all_raw, all_packed) = search_payload(site / "_site")
+    rows["search payload loaded before first results raw / gzip (KB)"] = f"{raw / 1e3:.0f} / {packed / 1e3:.0f}"
+    rows["all search files incl. snippet shards raw / gzip (KB)"] = f"{all_raw / 1e3:.0f} / {all_packed / 1e3:.0f}"
     return rows, raw
 
 
@@ -388,8 +394,10 @@ compared byte for byte (_site/ and content/) with a cold build of a fresh copy o
 and notes). Memory: the largest ru_maxrss of the build and its waited-for workers (os.wait4), and the peak of
 the summed Pss of the build's process tree, sampled every 0.1 s (Pss counts pages that forked workers share
 once). Search: headless Chromium from file://; focus the box and insert "{QUERY}" at once, then type
-"{KEYS}" key by key; a time ends when the suggestion list's DOM changes (search.js waits 40 ms after the last
-input before it renders); long tasks come from a PerformanceObserver installed before the page loads.
+"{KEYS}" key by key; a time ends when search.js renders a new suggestion list (it waits 15 ms after the last
+input; snippets, loaded from their own files, fill in after that and are not counted); long tasks come from a
+PerformanceObserver installed before the page loads. The payload loaded before first results is lunr.min.js,
+search.js, the store and the index parts; "all search files" adds the snippet text files.
 """
 
 

@@ -27,7 +27,7 @@ from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .publish import carry_over, remove_leftovers, staged, write_files
 from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, rendering, search_script
-from .search import Payload, lunr_files, payload, search_files
+from .search import Payload, loads_first, lunr_files, payload, search_files
 from .text import normalize_title
 
 
@@ -133,7 +133,9 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
             """The workers are forked and rendering: write the content files, make the search files."""
             content.start()
             files = search_files(site, caches.search) + lunr_files()
-            made["payload"] = payload([data for path, data in files if path.endswith(".js")] + [search_script(config)])
+            made["payload"] = payload(
+                [data for path, data in files if loads_first(path)] + [search_script(config)], caches.search
+            )
             return files
 
         pages, output_problems = write_output(config, site, while_rendering, out, caches.output, check)

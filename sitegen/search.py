@@ -11,10 +11,16 @@ changes that make Python and lunr.js agree and that serve other scripts than Eng
   same way search.js folds what the user types, so `cafe` finds "café" and CJK words
   are searchable without spaces.
 
-The index is written compactly: the terms (in JavaScript's UTF-16 order, which
-lunr.js requires) with their postings and term frequencies, and each field's length.
-search.js turns that into a lunr.Index, computing the BM25 field vectors exactly as
-lunr builds them; sending the vectors would triple the download.
+What search loads before it answers is small: the store (what a result shows before
+its snippet) and the index, in parts. A part lists its terms with their postings and
+term frequencies, and each field's length; search.js merges the parts and computes the
+BM25 weights exactly as lunr builds them (sending them would triple the download).
+Abstracts and notes, which only snippets use, are in text files of their own that
+search.js loads for the results it shows.
+
+A paper's text file, and so its index part, comes from a hash of its page alone, and
+the number of files is a power of two that changes only when the list doubles: adding
+papers rewrites only the files they go to. Each file is cached by its papers' text.
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import pickle
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from lunr.pipeline import Pipeline
 from lunr.stemmer import PorterStemmer
@@ -40,8 +48,11 @@ from .errors import SitegenError
 from .model import PaperPage, Site
 
 FIELDS = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1), ("notes", 1))
-INDEX_FILE = "assets/search-index.js"
 STORE_FILE = "assets/search-store.js"
+INDEX_FILE = "assets/search-index-{}.js"
+TEXT_FILE = "assets/search-text-{}.js"
+INDEX_PAPERS_PER_FILE = 1000  # 16 parts at 10,000 papers: each is decoded in one step
+TEXT_PAPERS_PER_FILE = 200  # 64 files at 10,000 papers: a result's snippet loads a few hundred KB
 
 ACCENTS = re.compile(r"[\u0300-\u036f]")
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
@@ -90,6 +101,8 @@ PIPELINE.add(trimmer, stop_word_filter, stemmer)
 
 def prepare(text: str) -> str:
     """Fold text the way search.js folds a query: accents off, CJK in pairs, one kind of space."""
+    if text.isascii():  # most text: nothing to fold but case
+        return text.lower()
     text = unicodedata.normalize("NFC", ACCENTS.sub("", unicodedata.normalize("NFKD", text)))
     text = CJK_RUN.sub(lambda run: " " + _pairs(run.group()) + " ", text)
     return text.lower()
@@ -101,33 +114,34 @@ def _pairs(run: str) -> str:
     return " ".join(run[i : i + 2] for i in range(len(run) - 1))
 
 
+FieldTerms = tuple[tuple[tuple[str, int], ...], int]  # (term, count) pairs, and the field length
+
+
 class Terms:
     """Words to index terms through the pipeline, each distinct word only once."""
 
     def __init__(self) -> None:
         self._cache: dict[str, str | None] = {}
 
-    def __call__(self, text: str) -> tuple[list[str], int]:
-        """The text's terms, and the field length as lunr counts it.
+    def __call__(self, text: str) -> FieldTerms:
+        """The text's terms with their counts, and the field length as lunr counts it.
 
         lunr counts a word that trims to nothing ("—", an emoji) in the field's
         length, so BM25 scores match lunr.js's own; the empty term itself is never
         searched, so it is left out of the index. Stop words count nowhere.
         """
-        terms, length = [], 0
-        for word in SEPARATORS.split(prepare(text)):
-            if not word:
-                continue
-            if word in self._cache:
-                term = self._cache[word]
-            else:
-                tokens = PIPELINE.run([Token(word)])
-                term = self._cache[word] = str(tokens[0]) if tokens else None
-            if term is not None:
-                length += 1
-                if term:
-                    terms.append(term)
-        return terms, length
+        words = SEPARATORS.split(prepare(text))
+        try:  # most texts have no word that an earlier one did not have
+            counts = Counter(map(self._cache.__getitem__, words))
+        except KeyError:
+            for word in set(words).difference(self._cache):
+                tokens = PIPELINE.run([Token(word)]) if word else []
+                self._cache[word] = str(tokens[0]) if tokens else None
+            counts = Counter(map(self._cache.__getitem__, words))
+        counts.pop(None, None)
+        length = counts.total()
+        counts.pop("", None)
+        return tuple(counts.items()), length
 
 
 def field_texts(paper: PaperPage, topic_titles: dict[str, str]) -> tuple[str, ...]:
@@ -141,76 +155,144 @@ def field_texts(paper: PaperPage, topic_titles: dict[str, str]) -> tuple[str, ..
     )
 
 
-def utf16_order(term: str) -> bytes:
-    return term.encode("utf-16-be", "surrogatepass")
+def file_count(papers: int, per_file: int) -> int:
+    """A power of two near papers / per_file: it changes only when the list doubles, so files stay put."""
+    count = 1
+    while count * per_file < papers:
+        count *= 2
+    return count
 
 
-FieldTerms = tuple[tuple[tuple[str, int], ...], int]  # (term, count) pairs in order, and the field length
+@dataclass(frozen=True)
+class _Entry:
+    """A paper as search files need it: its fields' text, a digest of that text, and its text file."""
+
+    paper: PaperPage
+    texts: tuple[str, ...]
+    key: bytes
+    text_file: int
 
 
-def build_index(site: Site, cache: Cache | None = None) -> dict[str, object]:
-    """The compact index: fields, boosts, field lengths, terms and postings (see search.js).
-
-    A paper's terms are cached by its text, so an edit re-reads only that paper.
-    """
+def _entries(site: Site) -> list[_Entry]:
+    """The site's papers, each in a text file chosen by a hash of its page alone (other papers never move it)."""
     topic_titles = {topic.slug: topic.title for topic in site.topics}
-    terms_of = Terms()
+    text_files = _text_files(site)
+    entries = []
+    for paper in site.papers:
+        texts = field_texts(paper, topic_titles)
+        bucket = int.from_bytes(hashlib.sha1(paper.url.encode("utf-8", "surrogatepass")).digest()[:4], "big")
+        key = hashlib.sha1("".join(f"{len(text)}:{text}" for text in texts).encode("utf-8", "surrogatepass")).digest()
+        entries.append(_Entry(paper, texts, key, bucket % text_files))
+    return entries
+
+
+def _index_files(site: Site) -> int:
+    return file_count(len(site.papers), INDEX_PAPERS_PER_FILE)
+
+
+def _text_files(site: Site) -> int:
+    """At least as many as index parts (both powers of two): a text file's papers are all in one part."""
+    return max(file_count(len(site.papers), TEXT_PAPERS_PER_FILE), _index_files(site))
+
+
+def _groups(entries: list[_Entry], count: int) -> list[list[_Entry]]:
+    """The entries of text file (or index part) n modulo count, in the site's order."""
+    groups: list[list[_Entry]] = [[] for _ in range(count)]
+    for entry in entries:
+        groups[entry.text_file % count].append(entry)
+    return groups
+
+
+T = TypeVar("T")
+
+
+def _cached(cache: Cache | None, key: tuple[object, ...], make: Callable[[], T]) -> T:
+    value: T | None = cache.get(key) if cache else None
+    if value is None:
+        value = make()
+        if cache:
+            cache.put(key, value)
+    return value
+
+
+def _index_part(papers: list[tuple[FieldTerms, ...]]) -> str:
+    """One part's field lengths, terms and postings as quoted JSON (see search.js).
+
+    A posting is [slot, tf, slot delta, tf, ...] where slot = paper number in the part * len(FIELDS) + field.
+    """
     lengths: list[int] = []
-    postings: dict[str, list[list[int]]] = {}
-    for doc, paper in enumerate(site.papers):
-        for field, (counts, length) in enumerate(_paper_terms(field_texts(paper, topic_titles), terms_of, cache)):
+    postings: dict[str, list[int]] = {}
+    last: dict[str, int] = {}
+    slot = 0
+    for fields in papers:
+        for counts, length in fields:
             lengths.append(length)
             for term, count in counts:
-                by_field = postings.setdefault(term, [[] for _ in FIELDS])
-                by_field[field].append(doc)
-                by_field[field].append(count)
-    ordered = sorted(postings, key=utf16_order)
+                found = postings.get(term)
+                if found is None:
+                    postings[term] = [slot, count]
+                else:
+                    found += (slot - last[term], count)
+                last[term] = slot
+            slot += 1
+    ordered = sorted(postings)  # any order: search.js sorts the merged terms
+    return _quote(_json({"lengths": lengths, "terms": ordered, "postings": [postings[term] for term in ordered]}))
+
+
+def _index_files_content(site: Site, entries: list[_Entry], cache: Cache | None) -> list[bytes]:
+    """The index in parts: part n holds the papers of the text files n modulo the number of parts.
+
+    A part is cached by its papers' text, so an edit re-encodes one part, and its papers'
+    terms are cached with it by their text, so an edit re-reads one paper. The terms are
+    kept as one pickled blob a part: unpickled only when the part changed, not (a million
+    small tuples at 10,000 papers) on every build.
+    """
+    terms_of = Terms()
+    files = []
+    for n, group in enumerate(_groups(entries, _index_files(site))):
+        key = ("index", n, hashlib.sha1(b"".join(entry.key for entry in group)).digest())
+        blob = cache.get(("terms", n)) if cache else None
+        content = cache.get(key) if cache else None
+        if content is None:
+            known = pickle.loads(blob) if blob else {}
+            terms = {e.key: known.get(e.key) or tuple(terms_of(text) for text in e.texts) for e in group}
+            content = as_script(
+                f"(window.sitegenSearchIndex = window.sitegenSearchIndex || [])[{n}]",
+                _index_part([terms[entry.key] for entry in group]),
+            )
+            if cache:
+                cache.put(key, content)
+                cache.put(("terms", n), pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL))
+        files.append(content)
+    return files
+
+
+def _text_files_content(site: Site, entries: list[_Entry], cache: Cache | None) -> list[bytes]:
+    """Snippet text by file, {page: [abstract, notes]}, each file cached by its papers' pages and text."""
+    files = []
+    for n, group in enumerate(_groups(entries, _text_files(site))):
+        files.append(_cached(
+            cache, ("text", n, hashlib.sha1(b"".join(e.paper.url.encode() + e.key for e in group)).digest()),
+            lambda n=n, group=group: as_script(
+                f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]",
+                _quote(_json({e.paper.url: [e.paper.abstract, e.paper.notes.strip()] for e in group}))),
+        ))
+    return files
+
+
+def _store(site: Site, entries: list[_Entry]) -> dict[str, object]:
+    """What a result shows before its snippet: title, page, date, upvotes, topics, code, tags, text file."""
+    topic_number = {topic.slug: number for number, topic in enumerate(site.topics)}
     return {
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
-        "count": len(site.papers),
-        "lengths": lengths,
-        "terms": ordered,
-        "postings": [_encode_postings(postings[term]) for term in ordered],
-    }
-
-
-def _paper_terms(texts: tuple[str, ...], terms_of: Terms, cache: Cache | None) -> tuple[FieldTerms, ...]:
-    key = hashlib.sha1(repr(texts).encode("utf-8", "surrogatepass")).digest()
-    found = cache.get(key) if cache else None
-    if found is None:
-        found = tuple(
-            (tuple(Counter(terms).items()), length) for terms, length in (terms_of(text) for text in texts)
-        )
-        if cache:
-            cache.put(key, found)
-    return found
-
-
-def _encode_postings(by_field: list[list[int]]) -> list[int]:
-    """[field, n, doc delta, tf, doc delta, tf, ..., next field, ...] for the fields that have the term."""
-    encoded: list[int] = []
-    for field, pairs in enumerate(by_field):
-        if not pairs:
-            continue
-        encoded += [field, len(pairs) // 2]
-        previous = 0
-        for doc, count in zip(pairs[::2], pairs[1::2], strict=True):
-            encoded += [doc - previous, count]
-            previous = doc
-    return encoded
-
-
-def build_store(site: Site) -> dict[str, object]:
-    """Only what a result shows: title, page, date, upvotes, topics, code, and snippet text."""
-    topic_number = {topic.slug: number for number, topic in enumerate(site.topics)}
-    return {
+        "indexFiles": _index_files(site),
         "topics": [[topic.slug, topic.title] for topic in site.topics],
-        "docs": [_stored(paper, topic_number) for paper in site.papers],
+        "docs": [_stored(entry.paper, topic_number, entry.text_file) for entry in entries],
     }
 
 
-def _stored(paper: PaperPage, topic_number: dict[str, int]) -> list[object]:
+def _stored(paper: PaperPage, topic_number: dict[str, int], text_file: int) -> list[object]:
     return [
         paper.title,
         paper.url,
@@ -218,17 +300,23 @@ def _stored(paper: PaperPage, topic_number: dict[str, int]) -> list[object]:
         paper.upvotes,
         [topic_number[slug] for slug in paper.topics],
         int(any(link.is_code for link in paper.links)),
-        paper.abstract,
-        paper.notes.strip(),
         list(paper.tags),
+        text_file,
     ]
 
 
-def as_script(variable: str, data: object) -> str:
-    """`window.X = JSON.parse('...')`: parsing a string is much faster than a JS literal."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    quoted = text.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.{variable} = JSON.parse('{quoted}');\n"
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _quote(text: str) -> str:
+    """JSON text as the inside of a JavaScript '...' string."""
+    return text.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def as_script(target: str, quoted: str) -> bytes:
+    """`<target> = JSON.parse('<quoted>')`: parsing a string is much faster than a JavaScript literal."""
+    return f"{target} = JSON.parse('{quoted}');\n".encode()
 
 
 @dataclass(frozen=True)
@@ -241,19 +329,35 @@ class Payload:
 
 
 def search_files(site: Site, cache: Cache | None = None) -> list[tuple[str, bytes]]:
-    """(path in the output, JavaScript) for the index and the store."""
+    """(path in the output, JavaScript) for the store, the index parts and the snippet text files.
+
+    Each file assigns into a global that search.js reads: it loads the store and the
+    index parts to answer queries, and a text file only when a result from it is shown.
+    """
+    entries = _entries(site)
+    store = as_script("window.sitegenSearchStore", _quote(_json(_store(site, entries))))
+    index = _index_files_content(site, entries, cache)
+    texts = _text_files_content(site, entries, cache)
     return [
-        (INDEX_FILE, as_script("sitegenSearchIndex", build_index(site, cache)).encode()),
-        (STORE_FILE, as_script("sitegenSearchStore", build_store(site)).encode()),
+        (STORE_FILE, store),
+        *((INDEX_FILE.format(n), content) for n, content in enumerate(index)),
+        *((TEXT_FILE.format(n), content) for n, content in enumerate(texts)),
     ]
 
 
-def payload(contents: Iterable[bytes]) -> Payload:
-    """Size of what search loads, raw and gzip-compressed, summed over files."""
+def loads_first(path: str) -> bool:
+    """Whether search loads this output file before it shows results (snippet text files come later)."""
+    return path.endswith(".js") and not path.startswith(TEXT_FILE.split("{")[0])
+
+
+def payload(contents: Iterable[bytes], cache: Cache | None = None) -> Payload:
+    """Size of what search loads, raw and gzip-compressed, summed over files (each gzip size cached by content)."""
     raw = compressed = 0
     for content in contents:
         raw += len(content)
-        compressed += len(gzip.compress(content, compresslevel=6, mtime=0))  # what web servers use
+        compressed += _cached(  # level 6: what web servers use
+            cache, ("gzip", hashlib.sha1(content).digest()), lambda c=content: len(gzip.compress(c, 6, mtime=0))
+        )
     return Payload(raw, compressed)
 
 

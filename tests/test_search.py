@@ -15,7 +15,16 @@ from lunr.token import Token
 
 from sitegen.config import load_config
 from sitegen.model import build_site
-from sitegen.search import FIELDS, SEPARATORS, field_texts, prepare, stemmer, trimmer
+from sitegen.search import (
+    FIELDS,
+    SEPARATORS,
+    TEXT_PAPERS_PER_FILE,
+    field_texts,
+    file_count,
+    prepare,
+    stemmer,
+    trimmer,
+)
 from sitegen.store import load
 
 NODE_HELPER = Path(__file__).with_name("search_node.js")
@@ -140,6 +149,17 @@ def test_index_loads_in_lunrjs_and_answers_like_the_index_lunrjs_builds(mixed: S
         assert answer["ours"][:5] == answer["theirs"][:5], answer["query"]
 
 
+def test_plain_queries_score_every_paper_as_lunrjs_does(mixed: Site):
+    """sitegen adds up the weights itself (fast) instead of lunr.Index.query: the same papers get the same scores."""
+    queries = ["diffusion", "data filtering", "transfor", "difusion", "vision language model", "学习", "reseaux"]
+    for answer in run_node({"action": "scores", "site": str(mixed.out), "queries": queries}):
+        assert answer["ours"], answer["query"]
+        for ref, score in answer["ours"]:
+            assert score == pytest.approx(answer["theirs"][ref], rel=1e-9), (answer["query"], ref)
+        scores = [score for _, score in answer["ours"]]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_on_english_text_the_ranking_is_exactly_lunrjs(sample: Site):
     answers = run_node({"action": "compare", "site": str(sample.out), "queries": ASCII_QUERIES, "fold": False})
     for answer in answers:
@@ -175,7 +195,8 @@ def test_plain_queries_find_and_highlight(mixed: Site, query: str, title: str | 
 def test_unparsable_query_raises_lunrs_own_error_for_the_page_to_show(mixed: Site):
     script = (
         "const lunr=require(process.argv[1]);const core=require(process.argv[2]);"
-        "const idx=lunr(function(){this.ref('id');this.field('title');this.add({id:'1',title:'x'})});"
+        "const idx=core.decodeIndex(lunr,{fields:['title'],boosts:[1],docs:[['x','x.html','',null,[],0,[],0]]},"
+        "[{lengths:[1],terms:['x'],postings:[[0,1]]}]);"
         "try{core.search(lunr,idx,'title:');console.log('no error')}"
         "catch(e){console.log(e instanceof lunr.QueryParseError?'QueryParseError':e.name)}"
     )
@@ -188,14 +209,57 @@ def test_unparsable_query_raises_lunrs_own_error_for_the_page_to_show(mixed: Sit
 
 def test_search_files_and_payload_of_the_sample(sample: Site):
     assets = sample.out / "assets"
-    for name in ("lunr.min.js", "lunr.LICENSE.txt", "search.js", "search-index.js", "search-store.js"):
+    for name in ("lunr.min.js", "lunr.LICENSE.txt", "search.js", "search-store.js", "search-index-0.js"):
         assert (assets / name).is_file(), name
-    loaded = [assets / name for name in ("lunr.min.js", "search.js", "search-index.js", "search-store.js")]
-    total = sum(len(gzip.compress(path.read_bytes())) for path in loaded)
-    assert total < 350 * 1024
     store = json.loads(run_node_value(assets / "search-store.js", "sitegenSearchStore"))
-    # Only what a result shows: title, page, date, upvotes, topics, has code, abstract, notes, tags.
-    assert all(len(doc) == 9 for doc in store["docs"])
+    index = [assets / f"search-index-{n}.js" for n in range(store["indexFiles"])]
+    texts = sorted(assets.glob("search-text-*.js"))
+    assert sorted(assets.glob("search-*.js")) == sorted([assets / "search-store.js", *index, *texts])
+    loaded = [assets / "lunr.min.js", assets / "search.js", assets / "search-store.js", *index]
+    total = sum(len(gzip.compress(path.read_bytes())) for path in loaded)
+    assert total < 200 * 1024
+    # What a result shows before its snippet: title, page, date, upvotes, topics, has code, tags, text file.
+    assert all(len(doc) == 8 for doc in store["docs"])
+    assert {doc[7] for doc in store["docs"]} == set(range(len(texts)))
+    text_of = {}
+    for path in texts:
+        text_of.update(json.loads(run_node_value(path, f"sitegenSearchText[{path.stem.rsplit('-', 1)[1]}]")))
+    assert sorted(text_of) == sorted(doc[1] for doc in store["docs"])
+    assert all(len(text) == 2 and text[0] for text in text_of.values())  # abstract, notes
+
+
+@pytest.mark.parametrize(("papers", "files"), [(0, 1), (1, 1), (200, 1), (201, 2), (10_000, 64), (50_000, 256)])
+def test_a_file_count_changes_only_when_the_list_doubles(papers: int, files: int):
+    assert file_count(papers, TEXT_PAPERS_PER_FILE) == files
+
+
+def test_adding_papers_rewrites_only_the_files_they_go_to(site: Site, monkeypatch: pytest.MonkeyPatch):
+    """While the number of files stays the same, every other paper keeps its files, byte for byte; a note
+    changes one text file and one index part, and not the store."""
+    monkeypatch.setattr("sitegen.search.TEXT_PAPERS_PER_FILE", 4)  # 16 text files
+    monkeypatch.setattr("sitegen.search.INDEX_PAPERS_PER_FILE", 8)  # 8 index parts
+    abstract = "An abstract about sparse networks and how they are trained, long enough to count. " * 2
+    site.write_config("title: Small\ntopics:\n  - title: All\n    dumps: [papers.txt]\n")
+
+    def files_after_building(papers: int) -> dict[str, bytes]:
+        site.dump("papers.txt", "".join(f"Paper number {n}\n\n{abstract}\n\n" for n in range(papers)))
+        site.build()
+        return {path.name: path.read_bytes() for path in (site.out / "assets").glob("search-*.js")}
+
+    def changed(before: dict[str, bytes], after: dict[str, bytes], kind: str) -> int:
+        assert before.keys() == after.keys()
+        return sum(before[name] != after[name] for name in before if name.startswith(f"search-{kind}"))
+
+    before, after = files_after_building(40), files_after_building(43)
+    assert len([name for name in before if name.startswith("search-text-")]) == 16
+    assert len([name for name in before if name.startswith("search-index-")]) == 8
+    assert 0 < changed(before, after, "text-") <= 3
+    assert 0 < changed(before, after, "index-") <= 3
+
+    paper = site.paper_file("paper-number-7")
+    paper.write_text(paper.read_text(encoding="utf-8") + "\nA note on okapis.\n", encoding="utf-8")
+    noted = files_after_building(43)
+    assert [changed(after, noted, kind) for kind in ("text-", "index-", "store")] == [1, 1, 0]
 
 
 def run_node_value(script: Path, variable: str) -> str:

@@ -26,13 +26,16 @@ if TYPE_CHECKING:
 
 SUB_PATH = "/reading-list/"
 ORIGINS = ["file", "http"]
-SEARCH_DATA = ("assets/lunr.min.js", "assets/search-index.js", "assets/search-store.js")
+SEARCH_DATA = ("assets/lunr.min.js", "assets/search-store.js", "assets/search-index-0.js")  # the sample's
+TEXT_FILE = re.compile(r"assets/search-text-\d+\.js$")
 PWNED_FLAG = "window.__pwned"  # what the hostile title sets if any part of it runs
 
 SEARCH_PAGE_RENDERED = """() => {
     const status = document.getElementById("search-status").textContent;
-    return !status.startsWith("Loading") && !status.startsWith("Search needs JavaScript");
+    return !status.startsWith("Loading") && !status.startsWith("Search needs JavaScript")
+        && !document.getElementById("search-results").hasAttribute("aria-busy");
 }"""
+SNIPPETS_IN = """list => !document.querySelector(list + "[aria-busy]")"""  # every excerpt asked for is in
 URL_HAS_EXACTLY = """expected => {
     const params = new URLSearchParams(location.search);
     const keys = [...new Set(params.keys())];
@@ -147,10 +150,12 @@ def suggest(page: Page, query: str) -> list[Result]:
 
 
 def wait_for_suggestions(page: Page, query: str, enter_query: Callable[[], None]) -> list[Result]:
-    """Call `enter_query`, wait until the list under the box answers `query` (all of it), return its papers."""
+    """Call `enter_query`, wait until the list under the box answers `query` (all of it, snippets included),
+    return its papers."""
     previous_message = page.evaluate_handle("() => document.querySelector('#search-suggestions .suggestion-message')")
     enter_query()
     page.wait_for_function(SUGGESTIONS_RENDERED_FOR, arg=[query, previous_message])
+    page.wait_for_function(SNIPPETS_IN, arg="#search-suggestions .suggestion-list")
     return results_in(page, "#search-suggestions", "li[role=option]:not(.see-all)")
 
 
@@ -191,8 +196,9 @@ def url_parameters(page: Page) -> dict[str, str]:
 
 
 def wait_for_url_parameters(page: Page, expected: dict[str, str]) -> list[Result]:
-    """search.js rewrites the URL and the results in the same step: wait for the URL, then read the results."""
+    """search.js rewrites the URL and the results in the same step: wait for the URL and the snippets, then read."""
     page.wait_for_function(URL_HAS_EXACTLY, arg=expected)
+    page.wait_for_function(SNIPPETS_IN, arg="#search-results")
     assert url_parameters(page) == expected
     return search_page_results(page)
 
@@ -354,7 +360,8 @@ def test_enter_without_a_selection_opens_the_search_page_with_all_results(tab: T
     assert search_status(page) == f"{len(results)} results for \u201cdiffusion\u201d"
     assert len(results) > 8
     assert "Diffusion" in results[0].marks
-    assert all(result.marks or result.excerpt_marks for result in results)
+    with_snippet = [result for result in results if result.excerpt]  # those in view, or nearly
+    assert len(with_snippet) >= 3 and all(result.marks or result.excerpt_marks for result in with_snippet)
 
     search_input(page).fill("pruning")
     pruning = wait_for_url_parameters(page, {"q": "pruning"})
@@ -533,4 +540,80 @@ def test_search_data_loads_only_once_the_box_is_focused(tab: Tab, sample_url: st
     page.wait_for_function("() => window.sitegenSearchIndex && window.sitegenSearchStore && window.lunr")
     requested = {url.removeprefix(sample_url) for url in tab.problems.requested_urls if url.endswith(SEARCH_DATA)}
     assert requested == set(SEARCH_DATA)
+    assert [url for url in tab.problems.requested_urls if TEXT_FILE.search(url)] == [], "snippets before results"
+    tab.assert_clean(sample_url)
+
+
+# ---------- 10: snippets come from text files of their own, loaded for the results shown ----------
+
+OKAPI = "Plain networks number 17"
+
+
+def build_many_text_files_site(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 papers in 16 text files; only OKAPI's abstract has the word "okapi", and only its notes "quagga"."""
+    monkeypatch.setattr("sitegen.search.TEXT_PAPERS_PER_FILE", 2)
+    papers = [(f"Plain networks number {n}", LONG_ABSTRACT) for n in range(30)]
+    papers[17] = (OKAPI, LONG_ABSTRACT + "It studies the okapi, a shy relative of the giraffe.")
+    build_one_topic_site(site, papers)
+    notes = site.paper_file("plain-networks-number-17")
+    notes.write_text(notes.read_text(encoding="utf-8") + "\nCompare with the quagga.\n", encoding="utf-8")
+    site.build()
+    assert len(list(site.out.glob("assets/search-text-*.js"))) == 16
+
+
+def text_files_requested(tab: Tab) -> list[str]:
+    return [url for url in tab.problems.requested_urls if TEXT_FILE.search(url)]
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_a_word_only_in_an_abstract_or_notes_finds_its_paper_with_a_snippet_from_one_text_file(
+    tab: Tab, site: Site, origin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_many_text_files_site(site, monkeypatch)
+    page = tab.page
+    with site_base_url(site.out, origin, SUB_PATH) as base_url:
+        open_home(tab, base_url)
+        (shown,) = suggest(page, "okapi")
+        assert shown.title == OKAPI
+        assert "okapi" in shown.excerpt and shown.excerpt_marks == ["okapi"], shown
+        assert len(text_files_requested(tab)) == 1, "more than the one text file of the one result"
+
+        (shown,) = open_search_page(tab, base_url, "q=quagga")
+        assert shown.title == OKAPI
+        assert shown.excerpt == "Compare with the quagga." and shown.excerpt_marks == ["quagga"], shown
+        tab.assert_clean(base_url)
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_search_page_fills_snippets_as_results_scroll_into_view(
+    tab: Tab, site: Site, origin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_many_text_files_site(site, monkeypatch)
+    page = tab.page
+    page.set_viewport_size({"width": 800, "height": 400})
+    with site_base_url(site.out, origin, SUB_PATH) as base_url:
+        results = open_search_page(tab, base_url, "q=networks")
+        assert len(results) == 30
+        assert results[0].excerpt.startswith("This abstract is long enough")
+        assert 0 < len(text_files_requested(tab)) < 16
+
+        page.locator("#search-results li.result").last.scroll_into_view_if_needed()
+        expect(page.locator("#search-results li.result .excerpt").last).to_contain_text("This abstract is long enough")
+        page.wait_for_function(SNIPPETS_IN, arg="#search-results")
+        tab.assert_clean(base_url)
+
+
+RESULTS_MORE_THAN = "n => document.querySelectorAll('#search-results li.result').length > n"
+
+
+def test_search_page_lists_more_results_as_the_end_comes_into_view(tab: Tab, sample_url: str) -> None:
+    page = tab.page
+    results = open_search_page(tab, sample_url, "q=model")
+    total = status_count(page)
+    assert len(results) == 100 < total, "the first hundred results, not all of them at once"
+    while len(results) < total:
+        page.locator("#search-results li.result").last.scroll_into_view_if_needed()
+        page.wait_for_function(RESULTS_MORE_THAN, arg=len(results))
+        results = search_page_results(page)
+    assert len(results) == total == len(set(titles(results)))
     tab.assert_clean(sample_url)

@@ -1,8 +1,10 @@
 /* sitegen search: lunr.js over an index that sitegen builds at build time.
  *
  * Everything arrives through <script src> (never fetch or XHR), so search works from
- * disk (file://) as well as on a web server. The index, the document store and
- * lunr.min.js are loaded only when the search box is first used, or on search.html.
+ * disk (file://) as well as on a web server. lunr.min.js, the document store and the
+ * index parts are loaded only when the search box is first used, or on search.html, and
+ * decoded in slices that leave the page responsive; abstracts and notes, for snippets,
+ * come in text files loaded only for the results shown.
  * Results are built from DOM nodes and text nodes: no untrusted string ever goes
  * through innerHTML.
  *
@@ -71,65 +73,115 @@
     return stems[word];
   }
 
-  /** Turn sitegen's compact index into a lunr.Index, with lunr's own BM25 field vectors. */
-  function decodeIndex(lunr, data) {
-    var fields = data.fields, count = data.count, nFields = fields.length;
-    var invertedIndex = Object.create(null);
-    var builder = new lunr.TokenSet.Builder();
-    var vectors = [];
-    var totals = fields.map(function () { return 0; });
-    var f, d;
-    for (d = 0; d < count; d++) {
-      for (f = 0; f < nFields; f++) {
-        vectors.push([]);
-        totals[f] += data.lengths[d * nFields + f];
-      }
-    }
-    var average = totals.map(function (total) { return total / count; });
-    var frequencies = [];
-    for (var t = 0; t < data.terms.length; t++) {
-      var term = data.terms[t], encoded = data.postings[t];
-      var posting = { _index: t }, hits = [];
-      for (f = 0; f < nFields; f++) posting[fields[f]] = {};
-      for (var i = 0; i < encoded.length;) {
-        var field = encoded[i], n = encoded[i + 1], doc = 0;
-        i += 2;
-        for (var k = 0; k < n; k++, i += 2) {
-          doc += encoded[i];
-          posting[fields[field]][String(doc)] = {};
-          hits.push(doc * nFields + field, encoded[i + 1]);
+  /**
+   * Decode sitegen's index parts into what plain queries need: the terms (sorted, in a
+   * lunr.TokenSet for prefix and typo matching) and, for each term, its hits (slot = paper
+   * * fields + field) with their BM25 weights as lunr.js computes them (boost included,
+   * rounded as in its field vectors).
+   *
+   * Part p holds the papers whose text file (doc[7]) is p modulo the number of parts, in
+   * the store's order: each field's length, and for each term a posting [slot, tf, slot
+   * delta, tf, ...] with slots numbered within the part. A generator: it yields between
+   * slices of work so that the page can go on between them (runSliced); it returns the index.
+   */
+  function* decoding(lunr, store, parts) {
+    var fields = store.fields, boosts = store.boosts, nFields = fields.length, count = store.docs.length;
+    var lengths = new Array(count * nFields), hits = Object.create(null);
+    var i, j, t, list;
+    var inPart = parts.map(function () { return []; });  /* part → the store's numbers of its papers */
+    for (i = 0; i < count; i++) inPart[store.docs[i][7] % parts.length].push(i);
+    for (var p = 0; p < parts.length; p++) {
+      var part = parts[p], docs = inPart[p];
+      for (i = 0; i < part.lengths.length; i++) lengths[docs[(i / nFields) | 0] * nFields + i % nFields] = part.lengths[i];
+      for (t = 0; t < part.terms.length; t++) {
+        var encoded = part.postings[t], slot = 0;
+        list = hits[part.terms[t]] || (hits[part.terms[t]] = []);
+        for (j = 0; j < encoded.length; j += 2) {
+          slot += encoded[j];
+          list.push(docs[(slot / nFields) | 0] * nFields + slot % nFields, encoded[j + 1]);
         }
+        if (t % 2000 === 1999) yield;
       }
-      builder.insert(term);
-      invertedIndex[term] = posting;
-      frequencies.push(hits);
+      yield;
+    }
+    var terms = Object.keys(hits).sort();  /* UTF-16 order, which lunr.TokenSet.Builder requires */
+    var totals = fields.map(function () { return 0; });
+    for (i = 0; i < lengths.length; i++) totals[i % nFields] += lengths[i];
+    var average = totals.map(function (total) { return total / count; });
+    yield;
+
+    var index = {
+      fields: fields, count: count, terms: terms, termIndex: Object.create(null),
+      slots: new Array(terms.length), weights: new Array(terms.length), tokenSet: null, lunr: null, building: null
+    };
+    var builder = new lunr.TokenSet.Builder(), k1 = 1.2, b = 0.75;
+    for (t = 0; t < terms.length; t++) {
+      list = hits[terms[t]];
+      var n = list.length / 2, slots = index.slots[t] = new Int32Array(n), weights = index.weights[t] = new Float64Array(n);
+      /* lunr.idf, which counts a paper once for each field that has the term */
+      var idf = Math.log(1 + Math.abs((count - n + 0.5) / (n + 0.5)));
+      for (j = 0; j < n; j++) {
+        var at = list[2 * j], tf = list[2 * j + 1], field = at % nFields;
+        var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (lengths[at] / average[field])) + tf);
+        slots[j] = at;
+        weights[j] = Math.round(score * boosts[field] * 1000) / 1000;
+      }
+      builder.insert(terms[t]);
+      index.termIndex[terms[t]] = t;
+      if (t % 1000 === 999) yield;
     }
     builder.finish();
+    index.tokenSet = builder.root;
+    return index;
+  }
 
-    var k1 = 1.2, b = 0.75;
-    for (t = 0; t < frequencies.length; t++) {
-      var idf = lunr.idf(invertedIndex[data.terms[t]], count), list = frequencies[t];
-      for (var j = 0; j < list.length; j += 2) {
-        var slot = list[j], tf = list[j + 1], fieldNumber = slot % nFields;
-        var length = data.lengths[slot];
-        var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average[fieldNumber])) + tf);
-        score *= data.boosts[fieldNumber];
-        vectors[slot].push(t, Math.round(score * 1000) / 1000);
+  /** The whole of decoding at once (for Node). */
+  function decodeIndex(lunr, store, parts) {
+    return finish(decoding(lunr, store, parts));
+  }
+
+  function finish(steps) {
+    var step;
+    while (!(step = steps.next()).done);
+    return step.value;
+  }
+
+  /**
+   * The same index as a lunr.Index, for lunr's own query syntax: built the first time
+   * such a query comes (a million objects at 10,000 papers: plain queries never need it),
+   * in slices on the page, at once by lunrIndex.
+   */
+  function* lunrBuilding(lunr, index) {
+    var fields = index.fields, nFields = fields.length, none = {};  /* lunr copies metadata, never changes it */
+    var invertedIndex = Object.create(null), vectors = [], t, j, d, f;
+    for (j = 0; j < index.count * nFields; j++) vectors.push([]);
+    for (t = 0; t < index.terms.length; t++) {
+      var posting = { _index: t }, slots = index.slots[t], weights = index.weights[t];
+      for (f = 0; f < nFields; f++) posting[fields[f]] = {};
+      for (j = 0; j < slots.length; j++) {
+        posting[fields[slots[j] % nFields]][(slots[j] / nFields) | 0] = none;
+        vectors[slots[j]].push(t, weights[j]);
       }
+      invertedIndex[index.terms[t]] = posting;
+      if (t % 500 === 499) yield;
     }
     var fieldVectors = {};
-    for (d = 0; d < count; d++) {
-      for (f = 0; f < nFields; f++) {
-        fieldVectors[fields[f] + "/" + d] = new lunr.Vector(vectors[d * nFields + f]);
-      }
+    for (d = 0; d < index.count; d++) {
+      for (f = 0; f < nFields; f++) fieldVectors[fields[f] + "/" + d] = new lunr.Vector(vectors[d * nFields + f]);
+      if (d % 2000 === 1999) yield;
     }
-    return new lunr.Index({
+    index.lunr = new lunr.Index({
       invertedIndex: invertedIndex,
       fieldVectors: fieldVectors,
-      tokenSet: builder.root,
+      tokenSet: index.tokenSet,
       fields: fields,
       pipeline: lunr.Pipeline.load(["stemmer"])
     });
+  }
+
+  function lunrIndex(lunr, index) {
+    if (!index.lunr) finish(index.building || (index.building = lunrBuilding(lunr, index)));
+    return index.lunr;
   }
 
   function termsMatching(lunr, index, tokenSet) {
@@ -145,13 +197,13 @@
       });
     }
     var stemmed = stem(lunr, word);
-    if (index.invertedIndex[stemmed]) add([stemmed], BOOST.exact);
+    if (stemmed in index.termIndex) add([stemmed], BOOST.exact);
     if (word.length > MAX_EXPANDED) return found;
     if (word.length >= MIN_PREFIX) add(termsMatching(lunr, index, lunr.TokenSet.fromString(word + "*")), BOOST.prefix);
     if (!found.length) {
       /* "diffusi" is longer than the stem "diffus" it was typed towards. */
       for (var end = word.length - 1; end >= Math.max(4, word.length - 3); end--) {
-        if (index.invertedIndex[word.slice(0, end)]) { add([word.slice(0, end)], BOOST.stem); break; }
+        if (word.slice(0, end) in index.termIndex) { add([word.slice(0, end)], BOOST.stem); break; }
       }
     }
     /* One typo away, for a word that matched nothing as typed (the slowest expansion, and the noisiest). */
@@ -162,41 +214,63 @@
   }
 
   /**
-   * Run a query. Plain words: each is expanded (see expandWord), and the papers that
-   * have the most of the words are kept (all of them, when some paper has them all).
-   * Advanced lunr syntax goes to lunr's own parser, which throws lunr.QueryParseError
-   * when it cannot parse the query.
+   * Run a query; results are {ref: paper number, score, terms: the index terms it matched}.
+   * Plain words: each is expanded (see expandWord), and the papers that have the most of
+   * the words are kept (all of them, when some paper has them all), scored as lunr.js
+   * scores the same terms with the same boosts. Advanced lunr syntax goes to lunr's own
+   * parser, which throws lunr.QueryParseError when it cannot parse the query.
    */
   function search(lunr, index, query) {
-    if (isAdvanced(query, index.fields)) return index.search(prepare(query));
+    if (isAdvanced(query, index.fields)) {
+      return lunrIndex(lunr, index).search(prepare(query)).map(function (result) {
+        return { ref: Number(result.ref), score: result.score, terms: Object.keys(result.matchData.metadata) };
+      });
+    }
+    var expansions = expand(lunr, index, query);
+    return expansions.length ? scored(index, expansions) : [];
+  }
+
+  /** A plain query's words, each as the index terms it stands for (with boosts); stop words go when others are left. */
+  function expand(lunr, index, query) {
     var words = queryWords(query);
     var meaningful = words.filter(function (word) { return lunr.stopWordFilter(new lunr.Token(word)); });
     if (meaningful.length) words = meaningful;  /* "the transformer" is "transformer" */
     /* A word found nowhere ("qzxv") neither matches nor has to. */
-    var expansions = words.map(function (word) { return expandWord(lunr, index, word); })
+    return words.map(function (word) { return expandWord(lunr, index, word); })
       .filter(function (terms) { return terms.length; });
-    /* No clause at all would be a "negated" query to lunr, which matches everything. */
-    if (!expansions.length) return [];
-    var results = index.query(function (q) {
-      expansions.forEach(function (terms) {
-        terms.forEach(function (item) {
-          q.term(item.term, { usePipeline: false, boost: item.boost });
-        });
-      });
-    });
-    /* Keep the papers that have the most of the words: all of them when some paper does. */
-    var coverage = results.map(function (result) {
-      var matched = result.matchData.metadata;
-      return expansions.filter(function (terms) {
-        return terms.some(function (item) { return item.term in matched; });
-      }).length;
-    });
-    var best = Math.max.apply(null, coverage.concat([0]));
-    return results.filter(function (_, i) { return coverage[i] === best; });
   }
 
-  function matchedTerms(result) {
-    return Object.keys(result.matchData.metadata);
+  /**
+   * lunr.js's score for optional term clauses: the query vector (each term's summed boost)
+   * dotted with the paper's field vectors, over the query vector's length. Its field
+   * vectors hold the weights that decoding computed, so this adds them up directly.
+   */
+  function scored(index, expansions) {
+    var nFields = index.fields.length, count = index.count;
+    var score = new Float64Array(count), covered = new Int32Array(count), lastWord = new Int32Array(count).fill(-1);
+    var terms = [], found = [], boosts = new Map();
+    expansions.forEach(function (items, word) {
+      items.forEach(function (item) {
+        var t = index.termIndex[item.term], slots = index.slots[t], weights = index.weights[t];
+        boosts.set(item.term, (boosts.get(item.term) || 0) + item.boost);
+        for (var j = 0; j < slots.length; j++) {
+          var doc = (slots[j] / nFields) | 0, matched = terms[doc];
+          if (!matched) { matched = terms[doc] = []; found.push(doc); }
+          score[doc] += item.boost * weights[j];
+          if (lastWord[doc] !== word) { lastWord[doc] = word; covered[doc]++; }
+          if (matched.indexOf(item.term) < 0) matched.push(item.term);
+        }
+      });
+    });
+    var length = 0;
+    boosts.forEach(function (boost) { length += boost * boost; });
+    length = Math.sqrt(length);
+    /* Keep the papers that have the most of the words: all of them when some paper does. */
+    var best = 0;
+    found.forEach(function (doc) { best = Math.max(best, covered[doc]); });
+    return found.filter(function (doc) { return covered[doc] === best; })
+      .map(function (doc) { return { ref: doc, score: score[doc] / length, terms: terms[doc] }; })
+      .sort(function (x, y) { return y.score - x.score || x.ref - y.ref; });
   }
 
   /** Split text into [text, isMatch] segments: words whose index term is in `terms`. */
@@ -280,10 +354,12 @@
     prepare: prepare,
     queryWords: queryWords,
     isAdvanced: isAdvanced,
+    decoding: decoding,
     decodeIndex: decodeIndex,
-    expandWord: expandWord,
+    lunrBuilding: lunrBuilding,
+    lunrIndex: lunrIndex,
+    expand: expand,
     search: search,
-    matchedTerms: matchedTerms,
     highlight: highlight,
     snippet: snippet
   };
@@ -304,8 +380,12 @@
   var popup = document.getElementById("search-suggestions");
   var popupStatus = document.getElementById("search-suggestions-status");
   var page = document.getElementById("search-page");
-  var state = { index: null, store: null, loading: null, active: -1, timer: 0, failed: "" };
+  var state = {
+    index: null, store: null, loading: null, active: -1, timer: 0, failed: "", shown: null
+  };
   var DROPDOWN_RESULTS = 8;
+  var FIRST_SCREEN = 10;  /* results on search.html whose snippets load without waiting to be in view */
+  var PAGE_BATCH = 100;  /* results on search.html added at a time, as the end of the list comes into view */
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -318,20 +398,94 @@
     });
   }
 
+  /* Run a generator's steps in tasks of about `budget` ms, so the page never freezes long (MessageChannel:
+     setTimeout would add a delay of several ms between tasks). Resolves with what it returns. */
+  function runSliced(steps, budget) {
+    var channel = new MessageChannel();
+    return new Promise(function (resolve, reject) {
+      channel.port1.onmessage = function () {
+        var until = global.performance.now() + budget, step;
+        try {
+          while (!(step = steps.next()).done) {
+            if (global.performance.now() > until) { channel.port2.postMessage(null); return; }
+          }
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        channel.port1.close();
+        resolve(step.value);
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+
+  /** lunr.js, the store, then the index parts the store names; decoded in slices. */
   function ensureLoaded() {
     if (!state.loading) {
-      state.loading = Promise.all([
-        loadScript("assets/lunr.min.js"),
-        loadScript("assets/search-index.js"),
-        loadScript("assets/search-store.js")
-      ]).then(function () {
-        state.index = decodeIndex(global.lunr, global.sitegenSearchIndex);
-        state.store = global.sitegenSearchStore;
-      }).catch(function (error) {
-        state.failed = "Search is unavailable: " + error.message + ".";
-      });
+      state.loading = Promise.all([loadScript("assets/lunr.min.js"), loadScript("assets/search-store.js")])
+        .then(function () {
+          var store = global.sitegenSearchStore, parts = [];
+          for (var n = 0; n < store.indexFiles; n++) parts.push(loadScript("assets/search-index-" + n + ".js"));
+          return Promise.all(parts).then(function () {
+            return runSliced(decoding(global.lunr, store, global.sitegenSearchIndex), 30);
+          }).then(function (index) {
+            state.store = store;
+            state.index = index;
+          });
+        }).catch(function (error) {
+          state.failed = "Search is unavailable: " + error.message + ".";
+        });
     }
     return state.loading;
+  }
+
+  /* ----- snippets: abstracts and notes come in files of their own, loaded for the results shown ----- */
+
+  var textFiles = [];  /* file number → the promise of its loading */
+
+  function loadText(number) {
+    if (!textFiles[number]) textFiles[number] = loadScript("assets/search-text-" + number + ".js");
+    return textFiles[number];
+  }
+
+  /** Fill a result's excerpt if its text is here; false if its file has not loaded yet. */
+  function fillExcerpt(entry) {
+    var file = (global.sitegenSearchText || [])[entry.doc[7]], text = file && file[entry.doc[1]];
+    if (!text) return false;
+    var segments = highlight(global.lunr, text[0], entry.terms);
+    var matched = function (segment) { return segment[1]; };
+    if (text[1] && !segments.some(matched)) segments = highlight(global.lunr, text[1], entry.terms);  /* notes */
+    entry.excerpt.replaceChildren();
+    appendSegments(entry.excerpt, snippet(segments, entry.size));
+    return true;
+  }
+
+  /**
+   * aria-busy on a list while something holds it (results still to come, snippets still
+   * loading): hold() returns the function that lets go. stop() leaves the list to the
+   * next rendering.
+   */
+  function busy(list) {
+    var holds = 0, stopped = false;
+    return {
+      hold: function () {
+        if (!holds++) list.setAttribute("aria-busy", "true");
+        var held = true;
+        return function () {
+          if (held && !--holds && !stopped) list.removeAttribute("aria-busy");
+          held = false;
+        };
+      },
+      stop: function () { stopped = true; }
+    };
+  }
+
+  /** Fill a result's excerpt now if its text is here, else once its file has loaded (the list busy till then). */
+  function showExcerpt(listBusy, entry) {
+    if (fillExcerpt(entry)) return;
+    var release = listBusy.hold();
+    loadText(entry.doc[7]).then(function () { fillExcerpt(entry); }, function () {}).then(release);
   }
 
   function node(tag, className, text) {
@@ -354,13 +508,22 @@
     return months[parts[1] - 1] + " " + parts[2] + ", " + parts[0];
   }
 
-  /** Results as {doc, terms} after search, filters and sort; or {error}. */
+  /** Results as {items: [{number, terms}]} after search, filters and sort; or {error}; or {loading}. */
   function find(query, filters) {
     var docs = state.store.docs, found;
+    if (isAdvanced(query, state.index.fields) && !state.index.lunr) {
+      /* lunr's own index, for its query syntax: built (in slices) the first time it is needed */
+      if (!state.index.building) {
+        runSliced(state.index.building = lunrBuilding(global.lunr, state.index), 30).then(function () {
+          schedule(render);
+        });
+      }
+      return { loading: true };
+    }
     if (query.trim()) {
       try {
         found = search(global.lunr, state.index, query).map(function (result) {
-          return { number: Number(result.ref), terms: matchedTerms(result) };
+          return { number: result.ref, terms: result.terms };
         });
       } catch (error) {
         if (error instanceof global.lunr.QueryParseError) return { error: "Cannot read that query: " + error.message };
@@ -391,7 +554,8 @@
     return { items: found };
   }
 
-  function resultItem(item, withSnippet) {
+  /** A result's element, and its excerpt (of about snippetSize words) for showExcerpt to fill. */
+  function resultItem(item, snippetSize) {
     var doc = state.store.docs[item.number];
     var li = node("li", "paper-item result");
     var heading = node("h3");
@@ -411,17 +575,11 @@
       chip.tabIndex = -1;
       meta.appendChild(chip);
     });
-    doc[8].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
+    doc[6].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
     li.appendChild(meta);
-    if (withSnippet) {
-      var segments = highlight(global.lunr, doc[6], item.terms);
-      var matched = function (segment) { return segment[1]; };
-      if (doc[7] && !segments.some(matched)) segments = highlight(global.lunr, doc[7], item.terms);  /* notes */
-      var excerpt = node("p", "excerpt");
-      appendSegments(excerpt, snippet(segments, withSnippet));
-      li.appendChild(excerpt);
-    }
-    return { element: li, link: link };
+    var excerpt = node("p", "excerpt");
+    li.appendChild(excerpt);
+    return { element: li, link: link, excerpt: { excerpt: excerpt, doc: doc, terms: item.terms, size: snippetSize } };
   }
 
   function countText(n, query) {
@@ -458,40 +616,39 @@
     input.removeAttribute("aria-activedescendant");
     if (!query.trim()) { closePopup(); popupStatus.textContent = ""; return; }
     var list = node("ul", "suggestion-list");
-    var message;
+    var message, excerpts, outcome = state.index && !state.failed ? find(query, null) : null;
     if (state.failed) {
       message = state.failed;
-    } else if (!state.index) {
+    } else if (!outcome || outcome.loading) {
       message = "Loading search\u2026";
+    } else if (outcome.error) {
+      message = outcome.error;
     } else {
-      var outcome = find(query, null);
-      if (outcome.error) {
-        message = outcome.error;
-      } else {
-        outcome.items.slice(0, DROPDOWN_RESULTS).forEach(function (item, i) {
-          var result = resultItem(item, 14);
-          result.element.id = "search-option-" + i;
-          result.element.setAttribute("role", "option");
-          result.element.setAttribute("aria-selected", "false");
-          result.link.tabIndex = -1;
-          list.appendChild(result.element);
-        });
-        message = outcome.items.length ? countText(outcome.items.length, "") : "No papers match \u201c" + query + "\u201d.";
-        if (outcome.items.length) {
-          var all = node("li", "see-all");
-          all.id = "search-option-" + Math.min(outcome.items.length, DROPDOWN_RESULTS);
-          all.setAttribute("role", "option");
-          all.setAttribute("aria-selected", "false");
-          var link = node("a", "", "See all " + countText(outcome.items.length, "") + " on the search page");
-          link.href = root + "search.html?q=" + encodeURIComponent(query);
-          link.tabIndex = -1;
-          all.appendChild(link);
-          list.appendChild(all);
-        }
+      excerpts = outcome.items.slice(0, DROPDOWN_RESULTS).map(function (item, i) {
+        var result = resultItem(item, 14);
+        result.element.id = "search-option-" + i;
+        result.element.setAttribute("role", "option");
+        result.element.setAttribute("aria-selected", "false");
+        result.link.tabIndex = -1;
+        list.appendChild(result.element);
+        return result.excerpt;
+      });
+      message = outcome.items.length ? countText(outcome.items.length, "") : "No papers match \u201c" + query + "\u201d.";
+      if (outcome.items.length) {
+        var all = node("li", "see-all");
+        all.id = "search-option-" + Math.min(outcome.items.length, DROPDOWN_RESULTS);
+        all.setAttribute("role", "option");
+        all.setAttribute("aria-selected", "false");
+        var link = node("a", "", "See all " + countText(outcome.items.length, "") + " on the search page");
+        link.href = root + "search.html?q=" + encodeURIComponent(query);
+        link.tabIndex = -1;
+        all.appendChild(link);
+        list.appendChild(all);
       }
     }
     popup.appendChild(node("p", "suggestion-message", message));
     popup.appendChild(list);
+    if (excerpts) excerpts.forEach(showExcerpt.bind(null, busy(list)));
     popupStatus.textContent = message;
     popup.hidden = false;
     input.setAttribute("aria-expanded", "true");
@@ -536,10 +693,13 @@
   function renderPage() {
     var query = input.value, filters = currentFilters();
     updateUrl(query, filters);
+    if (state.shown) state.shown.stop();
+    state.shown = null;
     resultsList.replaceChildren();
+    resultsList.removeAttribute("aria-busy");
     if (state.failed) { pageStatus.textContent = state.failed; return; }
-    if (!state.index) { pageStatus.textContent = "Loading search\u2026"; return; }
-    var outcome = find(query, filters);
+    var outcome = state.index ? find(query, filters) : { loading: true };
+    if (outcome.loading) { pageStatus.textContent = "Loading search\u2026"; return; }
     if (outcome.error) { pageStatus.textContent = outcome.error; return; }
     if (!query.trim() && !outcome.items.length) {
       pageStatus.textContent = "Type in the search box to search " + state.store.docs.length + " papers.";
@@ -547,7 +707,49 @@
     }
     pageStatus.textContent = outcome.items.length ? countText(outcome.items.length, query) :
       "No papers match \u201c" + query + "\u201d" + (filters.topic || filters.year || filters.code ? " with these filters." : ".");
-    outcome.items.forEach(function (item) { resultsList.appendChild(resultItem(item, 40).element); });
+    state.shown = showResults(outcome.items);
+  }
+
+  /**
+   * search.html's results, a batch at a time: the next when the end of the list comes
+   * into view (thousands at once would freeze the page). Snippets load for the first
+   * screenful at once, for the others as they come into view. Returns {stop}.
+   */
+  function showResults(items) {
+    var listBusy = busy(resultsList), waiting = new Map(), shown = 0;
+    var unseen = listBusy.hold();  /* until the observer first says what is in view */
+    var observer = new IntersectionObserver(function (records) {
+      records.forEach(function (record) {
+        if (!record.isIntersecting) return;
+        observer.unobserve(record.target);
+        if (waiting.has(record.target)) showExcerpt(listBusy, waiting.get(record.target));
+        else appendBatch();  /* the last result so far */
+        waiting.delete(record.target);
+      });
+      unseen();
+    }, { rootMargin: "50% 0px" });
+    function appendBatch() {
+      items.slice(shown, shown + PAGE_BATCH).forEach(function (item, i) {
+        var result = resultItem(item, 40), entry = result.excerpt;
+        resultsList.appendChild(result.element);
+        if (shown + i < FIRST_SCREEN) {
+          showExcerpt(listBusy, entry);
+        } else if (!fillExcerpt(entry)) {
+          waiting.set(entry.excerpt, entry);
+          observer.observe(entry.excerpt);
+        }
+      });
+      shown = Math.min(items.length, shown + PAGE_BATCH);
+      if (shown < items.length) observer.observe(resultsList.lastElementChild);
+    }
+    appendBatch();
+    if (!waiting.size && shown === items.length) unseen();  /* nothing to observe: no callback will come */
+    return {
+      stop: function () {
+        observer.disconnect();
+        listBusy.stop();
+      }
+    };
   }
 
   function resultLinks() {
