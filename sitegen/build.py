@@ -332,9 +332,9 @@ def refresh_papers(
     documents = {document.slug: document for document in loaded.documents}
     for paper in papers:
         slug = slugs[paper.identity]
-        documents[slug] = store.refresh(
-            by_identity.get(paper.identity), config.papers_dir / f"{slug}.md", store.paper_front_matter(paper, slug)
-        )
+        document = by_identity.get(paper.identity)
+        path = document.path if document else config.papers_dir / f"{slug}.md"
+        documents[slug] = store.refresh(document, path, store.paper_front_matter(paper, slug))
     new = sum(1 for document in documents.values() if document.on_disk is None)
     updated = sum(1 for document in documents.values() if document.changed) - new
     return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems

@@ -11,6 +11,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -41,24 +42,24 @@ class SiteConfig:
     search_budget_kb: int | None = None
     search_budget_line: int = 0
 
-    @property
+    @cached_property
     def root(self) -> Path:
         """The directory of site.yaml: every path in the config is relative to it."""
         return self.path.parent
 
-    @property
+    @cached_property
     def dumps_dir(self) -> Path:
         return self.root / "content" / "dumps"
 
-    @property
+    @cached_property
     def papers_dir(self) -> Path:
         return self.root / "content" / "papers"
 
-    @property
+    @cached_property
     def topics_dir(self) -> Path:
         return self.root / "content" / "topics"
 
-    @property
+    @cached_property
     def templates_dir(self) -> Path:
         """A site's own templates, which override the default theme's."""
         return self.root / "templates"

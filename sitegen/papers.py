@@ -35,16 +35,21 @@ class Merged:
     duplicates: int
 
 
-def keyword_matcher(topics: Iterable[Topic]) -> list[tuple[str, re.Pattern[str]]]:
-    """One whole-word pattern per topic that has keywords, for lower-cased text.
+Matcher = tuple[str, re.Pattern[str], re.Pattern[str]]  # topic slug, any keyword anywhere, a whole keyword
 
-    Lower-casing the text once is several times faster than re.IGNORECASE on every search.
+
+def keyword_matcher(topics: Iterable[Topic]) -> list[Matcher]:
+    """Patterns per topic that has keywords, for lower-cased text.
+
+    Most texts name no keyword at all, which the first pattern (plain words, no
+    look-arounds) tells several times faster than the second.
     """
-    return [
-        (topic.slug, re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(word.lower()) for word in topic.keywords)})(?!\w)"))
-        for topic in topics
-        if topic.keywords
-    ]
+    matchers = []
+    for topic in topics:
+        if topic.keywords:
+            words = "|".join(re.escape(word.lower()) for word in topic.keywords)
+            matchers.append((topic.slug, re.compile(words), re.compile(rf"(?<!\w)(?:{words})(?!\w)")))
+    return matchers
 
 
 def merge(dumps: Iterable[Dump], config: SiteConfig) -> Merged:
@@ -68,7 +73,7 @@ def _merge_group(
     identity: str,
     group: list[tuple[str, Entry]],
     topics_of_dump: Mapping[str, tuple[str, ...]],
-    matchers: list[tuple[str, re.Pattern[str]]],
+    matchers: list[Matcher],
     topic_order: Mapping[str, int],
 ) -> Paper:
     entries = [entry for _, entry in group]
@@ -78,7 +83,10 @@ def _merge_group(
     topics = {slug for name in sources for slug in topics_of_dump.get(name, ())}
     if matchers:
         title, abstract = first.title.lower(), richest.abstract.lower()
-        topics |= {slug for slug, pattern in matchers if pattern.search(title) or pattern.search(abstract)}
+        topics |= {
+            slug for slug, anywhere, whole in matchers
+            if any(anywhere.search(text) and whole.search(text) for text in (title, abstract))
+        }
     upvotes = [e.upvotes for e in entries if e.upvotes is not None]
     return Paper(
         identity=identity,

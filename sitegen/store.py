@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class Document:
     text: str
     on_disk: str | None  # the text as read; None for a file not yet written
 
-    @property
+    @cached_property
     def slug(self) -> str:
         return self.path.stem
 
@@ -101,22 +102,24 @@ def _line_of_bad_value(head: str) -> int:
 def load(directory: Path, cache: Cache | None = None) -> Loaded:
     """Every *.md file of a directory, in name order; files unchanged since `cache` saw them are not re-read."""
     documents, problems, unreadable = [], [], set()
-    for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+    folder = str(directory)  # plain strings: this runs over every file on every build
+    for name in sorted(name for name in os.listdir(folder) if name.endswith(".md")) if directory.is_dir() else []:
+        path = os.path.join(folder, name)
         key = _cache_key(path)
         result = cache.get(key) if cache else None
         if result is None:
-            result = _read(path)
+            result = _read(Path(path))
             if cache:
                 cache.put(key, result)
         if isinstance(result, Problem):
             problems.append(result)
-            unreadable.add(path.stem)
+            unreadable.add(name.removesuffix(".md"))
         else:
             documents.append(result)
     return Loaded(tuple(documents), tuple(problems), frozenset(unreadable))
 
 
-def _cache_key(path: Path) -> tuple[str, str, int, int]:
+def _cache_key(path: str | Path) -> tuple[str, str, int, int]:
     """The file, and the working directory its problems are shown from, as the file is now."""
     return (os.getcwd(), str(path), *file_status(path))
 
