@@ -86,52 +86,60 @@
    */
   function* decoding(lunr, store, parts) {
     var fields = store.fields, boosts = store.boosts, nFields = fields.length, count = store.docs.length;
-    var lengths = new Array(count * nFields), hits = Object.create(null);
-    var i, j, t, list;
+    var lengths = new Float64Array(count * nFields), hits = Object.create(null);  /* term → its number of hits */
+    var i, j, t, p, part, docs;
     var inPart = parts.map(function () { return []; });  /* part → the store's numbers of its papers */
     for (i = 0; i < count; i++) inPart[store.docs[i][7] % parts.length].push(i);
-    for (var p = 0; p < parts.length; p++) {
-      var part = parts[p], docs = inPart[p];
-      for (i = 0; i < part.lengths.length; i++) lengths[docs[(i / nFields) | 0] * nFields + i % nFields] = part.lengths[i];
-      for (t = 0; t < part.terms.length; t++) {
-        var encoded = part.postings[t], slot = 0;
-        list = hits[part.terms[t]] || (hits[part.terms[t]] = []);
-        for (j = 0; j < encoded.length; j += 2) {
-          slot += encoded[j];
-          list.push(docs[(slot / nFields) | 0] * nFields + slot % nFields, encoded[j + 1]);
-        }
-        if (t % 2000 === 1999) yield;
-      }
+    var slotOf = function (slot) { return docs[(slot / nFields) | 0] * nFields + slot % nFields; };
+    /* First pass: field lengths, and each term's number of hits (to size its arrays and know its idf). */
+    for (p = 0; p < parts.length; p++) {
+      part = parts[p];
+      docs = inPart[p];
+      for (i = 0; i < part.lengths.length; i++) lengths[slotOf(i)] = part.lengths[i];
+      for (t = 0; t < part.terms.length; t++) hits[part.terms[t]] = (hits[part.terms[t]] || 0) + part.postings[t].length / 2;
       yield;
     }
     var terms = Object.keys(hits).sort();  /* UTF-16 order, which lunr.TokenSet.Builder requires */
     var totals = fields.map(function () { return 0; });
     for (i = 0; i < lengths.length; i++) totals[i % nFields] += lengths[i];
     var average = totals.map(function (total) { return total / count; });
-    yield;
-
     var index = {
       fields: fields, count: count, terms: terms, termIndex: Object.create(null),
       slots: new Array(terms.length), weights: new Array(terms.length), tokenSet: null, lunr: null, building: null
     };
-    var builder = new lunr.TokenSet.Builder(), k1 = 1.2, b = 0.75;
+    var builder = new lunr.TokenSet.Builder(), filled = new Int32Array(terms.length), idf = new Float64Array(terms.length);
     for (t = 0; t < terms.length; t++) {
-      list = hits[terms[t]];
-      var n = list.length / 2, slots = index.slots[t] = new Int32Array(n), weights = index.weights[t] = new Float64Array(n);
-      /* lunr.idf, which counts a paper once for each field that has the term */
-      var idf = Math.log(1 + Math.abs((count - n + 0.5) / (n + 0.5)));
-      for (j = 0; j < n; j++) {
-        var at = list[2 * j], tf = list[2 * j + 1], field = at % nFields;
-        var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (lengths[at] / average[field])) + tf);
-        slots[j] = at;
-        weights[j] = Math.round(score * boosts[field] * 1000) / 1000;
-      }
-      builder.insert(terms[t]);
+      var n = hits[terms[t]];
       index.termIndex[terms[t]] = t;
-      if (t % 1000 === 999) yield;
+      index.slots[t] = new Int32Array(n);
+      index.weights[t] = new Float64Array(n);
+      idf[t] = Math.log(1 + Math.abs((count - n + 0.5) / (n + 0.5)));  /* lunr.idf: a paper counts once a field */
+      builder.insert(terms[t]);
+      if (t % 2000 === 1999) yield;
     }
     builder.finish();
     index.tokenSet = builder.root;
+    yield;
+    /* Second pass: each hit's slot and BM25 weight, as lunr.js puts it in its field vectors. */
+    var k1 = 1.2, b = 0.75;
+    for (p = 0; p < parts.length; p++) {
+      part = parts[p];
+      docs = inPart[p];
+      for (var local = 0; local < part.terms.length; local++) {
+        var encoded = part.postings[local], slot = 0;
+        t = index.termIndex[part.terms[local]];
+        var slots = index.slots[t], weights = index.weights[t], at = filled[t];
+        for (j = 0; j < encoded.length; j += 2, at++) {
+          slot += encoded[j];
+          var global = slotOf(slot), tf = encoded[j + 1], field = global % nFields;
+          var score = idf[t] * ((k1 + 1) * tf) / (k1 * (1 - b + b * (lengths[global] / average[field])) + tf);
+          slots[at] = global;
+          weights[at] = Math.round(score * boosts[field] * 1000) / 1000;
+        }
+        filled[t] = at;
+        if (local % 2000 === 1999) yield;
+      }
+    }
     return index;
   }
 
