@@ -13,8 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import partial
-from importlib import metadata
 from pathlib import Path
+
+import jinja2
+import lunr
+import markdown
+import yaml
 
 from . import search as search_module
 from . import store
@@ -224,7 +228,7 @@ def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object
     return state
 
 
-LIBRARIES = tuple(metadata.version(name) for name in ("jinja2", "markdown", "pyyaml", "lunr"))
+LIBRARIES = (jinja2.__version__, markdown.__version__, yaml.__version__, lunr.__VERSION__)  # what the output depends on
 
 
 def _files_state(folder: Path) -> list[tuple[str, int, int]]:

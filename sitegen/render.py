@@ -240,8 +240,9 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
         listed = whole
     if any(re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", text) for text in overrides):
         shared += (hashlib.sha1(repr(whole).encode()).hexdigest(),)
+    common = hashlib.sha1(repr(shared).encode()).digest()
     return [
-        hashlib.sha1(repr((shared, page.template, page.path, page.root, *_by_digest(
+        hashlib.sha1(common + repr((page.template, page.path, page.root, *_by_digest(
             (page.context, page.shows), whole if page.template == "paper.html" else listed
         ))).encode()).hexdigest()
         for page in pages
