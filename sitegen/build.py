@@ -111,11 +111,14 @@ class Caches:
 
     @classmethod
     def open(cls, site_root: Path) -> Caches:
-        return cls(*(Cache(site_root, part.name) for part in fields(cls)))
+        return cls(*(Cache(site_root, part.name, SHARDS.get(part.name, 1)) for part in fields(cls)))
 
     def save(self) -> None:
         for part in fields(self):
             getattr(self, part.name).save()
+
+
+SHARDS = {"documents": 16, "search": 16, "output": 16}  # the caches an edit changes a little of
 
 
 def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
@@ -185,11 +188,11 @@ def write_output(
     """
     planned = plan_pages(site)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
-    recorded: dict[str, tuple[PageFacts, int, int]] = {}
+    recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
     for path, key in keys.items():
         entry = cache.get(path)
         if entry and entry[0] == key and entry[2:] == file_status(out / path):
-            recorded[path] = entry[1:]
+            recorded[path] = entry
     fresh = [page for page in planned if page.path not in recorded]
     kept = list(recorded)
     with staged(out, config.root) as staging:
@@ -199,10 +202,10 @@ def write_output(
             write_files(staging, while_rendering(), asset_dirs(config))
             carry_over(staging, out, kept)
             seen: dict[object, object] = {}
-            recorded.update((path, (shared(facts, seen), *status)) for path, (facts, *status) in rendered)
-    for path, key in keys.items():
-        cache.put(path, (key, *recorded[path]))
-    facts = {path: facts for path, (facts, *_) in recorded.items()}
+            recorded.update((path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered)
+    for path, entry in recorded.items():
+        cache.put(path, entry)
+    facts = {path: facts for path, (_, facts, *_) in recorded.items()}
     return len(fresh), check_site(out, config.base_url, facts) if check else []
 
 

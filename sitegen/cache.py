@@ -14,6 +14,7 @@ import os
 import pickle
 import secrets
 import tempfile
+import zlib
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ def _code_version() -> str:
 
 CODE_VERSION = _code_version()
 _MISSING = object()
-_SIGNATURE = 32  # bytes of HMAC-SHA256 before the pickle
+_SIGNATURE = 32  # bytes of signature (keyed BLAKE2b) before the pickle
 
 
 def _signing_key() -> bytes | None:
@@ -52,29 +53,32 @@ def _signing_key() -> bytes | None:
 
 
 def _sign(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
+    return hashlib.blake2b(data, key=key, digest_size=_SIGNATURE).digest()  # a keyed MAC, faster than HMAC-SHA256
 
 
 class Cache:
-    """One pickled mapping, read on first use and written by save() if it changed.
+    """A pickled mapping in one file or several (shards), read on first use and written by save().
 
-    A cache this build never used is left as it is on disk.
+    save() writes only the shards whose entries changed, so one edit among 10,000
+    papers rewrites a sliver of the cache; a cache this build never used is left as
+    it is on disk.
     """
 
-    def __init__(self, site_root: Path, name: str) -> None:
-        self.path = site_root / FOLDER / f"{name}.pickle"
+    def __init__(self, site_root: Path, name: str, shards: int = 1) -> None:
+        self.paths = [site_root / FOLDER / (f"{name}.pickle" if shards == 1 else f"{name}-{n}.pickle")
+                      for n in range(shards)]
         self._key = _signing_key()
-        self._old: dict[Hashable, Any] | None = None  # None: not read yet
+        self._old: list[dict[Hashable, Any]] | None = None  # per shard; None: not read yet
         self._new: dict[Hashable, Any] = {}
 
-    def _entries(self) -> dict[Hashable, Any]:
+    def _entries(self) -> list[dict[Hashable, Any]]:
         if self._old is None:
-            self._old = self._read()
+            self._old = [self._read(path) for path in self.paths]
         return self._old
 
-    def _read(self) -> dict[Hashable, Any]:
+    def _read(self, path: Path) -> dict[Hashable, Any]:
         try:
-            blob = self.path.read_bytes()
+            blob = path.read_bytes()
         except OSError:
             return {}  # no cache yet
         signature, data = blob[:_SIGNATURE], blob[_SIGNATURE:]
@@ -88,11 +92,14 @@ class Cache:
             pass
         return {}
 
+    def _shard(self, key: Hashable) -> int:
+        return zlib.crc32(repr(key).encode("utf-8", "surrogatepass")) % len(self.paths) if len(self.paths) > 1 else 0
+
     def get(self, key: Hashable) -> Any:
         """The cached value, or None."""
         value = self._new.get(key, _MISSING)
         if value is _MISSING:
-            value = self._entries().get(key, _MISSING)
+            value = self._entries()[self._shard(key)].get(key, _MISSING)
             if value is _MISSING:
                 return None
             self._new[key] = value
@@ -103,18 +110,21 @@ class Cache:
         self._new[key] = value
 
     def save(self) -> None:
-        """Write the entries used in this build, unless they are exactly what was read (or nothing was used)."""
-        old = self._old
-        if old is None or self._key is None:
+        """Write each shard whose entries used in this build are not exactly what was read."""
+        if self._old is None or self._key is None:
             return
-        if self._new.keys() == old.keys() and all(self._new[k] is old[k] for k in self._new):
-            return
-        data = pickle.dumps({"code": CODE_VERSION, "entries": self._new}, protocol=pickle.HIGHEST_PROTOCOL)
-        self.path.parent.mkdir(exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        with os.fdopen(handle, "wb") as file:
-            file.write(_sign(self._key, data) + data)
-        os.replace(temporary, self.path)
+        shards: list[dict[Hashable, Any]] = [{} for _ in self.paths]
+        for key, value in self._new.items():
+            shards[self._shard(key)][key] = value
+        for path, new, old in zip(self.paths, shards, self._old, strict=True):
+            if new.keys() == old.keys() and all(new[key] is old[key] for key in new):
+                continue
+            data = pickle.dumps({"code": CODE_VERSION, "entries": new}, protocol=pickle.HIGHEST_PROTOCOL)
+            path.parent.mkdir(exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(handle, "wb") as file:
+                file.write(_sign(self._key, data) + data)
+            os.replace(temporary, path)
 
 
 def file_status(path: str | os.PathLike[str]) -> tuple[int, int]:
