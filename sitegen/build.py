@@ -118,7 +118,7 @@ class Caches:
             getattr(self, part.name).save()
 
 
-SHARDS = {"documents": 16, "search": 16, "output": 16}  # the caches an edit changes a little of
+SHARDS = {"dumps": 16, "documents": 16, "search": 16, "output": 16}  # the caches an edit changes a little of
 
 
 def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
@@ -199,7 +199,7 @@ def write_output(
         for folder in {posixpath.dirname(page.path) for page in fresh}:
             (staging / folder).mkdir(parents=True, exist_ok=True)
         with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
-            write_files(staging, while_rendering(), asset_dirs(config))
+            write_files(staging, while_rendering(), asset_dirs(config), out)
             carry_over(staging, out, kept)
             seen: dict[object, object] = {}
             recorded.update((path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered)

@@ -50,14 +50,27 @@ def staged(out: Path, protected: Path) -> Iterator[Path]:
         raise
 
 
-def write_files(staging: Path, files: Iterable[tuple[str, bytes]], asset_dirs: Iterable[Path]) -> None:
-    """Generated files (path in the site, content), then the asset folders, later ones winning."""
+def write_files(staging: Path, files: Iterable[tuple[str, bytes]], asset_dirs: Iterable[Path], out: Path) -> None:
+    """The asset folders, later ones winning, then generated files (path in the site, content).
+
+    A generated file whose bytes the current output already has is carried over (a hard link).
+    """
     for folder in asset_dirs:
         if folder.is_dir():
             shutil.copytree(folder, staging / "assets", dirs_exist_ok=True)
     for relative, content in files:
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-        (staging / relative).write_bytes(content)
+        if _holds(out / relative, content):
+            os.link(out / relative, staging / relative)
+        else:
+            (staging / relative).write_bytes(content)
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
 
 
 def carry_over(staging: Path, out: Path, relatives: Iterable[str]) -> None:

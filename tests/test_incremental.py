@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def test_a_notes_edit_rewrites_only_the_pages_that_show_the_paper(tmp_path: Path
     assert "Read this one first." in (site.out / "papers/data-filtering-networks.html").read_text()
     assert summary.pages == 1
     assert [p for p in rewritten if p.endswith(".html")] == ["papers/data-filtering-networks.html"]
+    others = sorted(p for p in rewritten if not p.endswith(".html") and not p.startswith("."))  # the rest: carried over
+    assert [re.sub(r"\d+", "N", p) for p in others] == ["assets/search-index-N.js", "assets/search-text-N.js"], others
     theme = site.root / "templates"
     theme.mkdir()
     (theme / "macros.html").write_text((Path(__file__).parent.parent / "templates/macros.html").read_text() + "\n")
