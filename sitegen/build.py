@@ -340,7 +340,7 @@ def refresh_papers(
     for paper in papers:
         slug = slugs[paper.identity]
         document = by_identity.get(paper.identity)
-        path = document.path if document else config.papers_dir / f"{slug}.md"
+        path = document.file if document else config.papers_dir / f"{slug}.md"
         documents[slug] = store.refresh(document, path, store.paper_front_matter(paper, slug))
     new = sum(1 for document in documents.values() if document.on_disk is None)
     updated = sum(1 for document in documents.values() if document.changed) - new

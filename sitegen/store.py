@@ -36,15 +36,19 @@ FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:
 class Document:
     """A Markdown file with YAML front matter; `text` is what belongs on disk."""
 
-    path: Path
+    file: str  # its path: a string, which 10,000 cached documents load much faster than Path objects
     meta: Mapping[str, Any]
     body: str
     text: str
     on_disk: str | None  # the text as read; None for a file not yet written
 
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
     @cached_property
     def slug(self) -> str:
-        return self.path.stem
+        return os.path.splitext(os.path.basename(self.file))[0]
 
     @property
     def changed(self) -> bool:
@@ -67,7 +71,7 @@ def parse(path: Path, text: str) -> Document | Problem:
     """Split a file into front matter values and body; a Problem if it cannot be read."""
     name = display_path(path)
     if not text.lstrip("\ufeff").startswith("---"):
-        return Document(path, {}, text, text, text)
+        return Document(str(path), {}, text, text, text)
     match = FRONT_MATTER.match(text)
     if not match:
         return Problem(name, 1, "front matter has no closing '---' line; the file is left as it is")
@@ -85,7 +89,7 @@ def parse(path: Path, text: str) -> Document | Problem:
         meta = {}
     if not isinstance(meta, dict):
         return Problem(name, 2, "front matter must be a mapping of keys to values; the file is left as it is")
-    return Document(path, meta, text[match.end():], text, text)
+    return Document(str(path), meta, text[match.end():], text, text)
 
 
 def _line_of_bad_value(head: str) -> int:
@@ -132,10 +136,10 @@ def _read(path: Path) -> Document | Problem:
     return parse(path, text)
 
 
-def refresh(document: Document | None, path: Path, fresh: Mapping[str, Any]) -> Document:
+def refresh(document: Document | None, path: str | Path, fresh: Mapping[str, Any]) -> Document:
     """The document with the machine's keys set to `fresh`; the same object if nothing changes."""
     if document is None:
-        return Document(path, dict(fresh), "", f"---\n{dump_yaml(fresh)}---\n", None)
+        return Document(str(path), dict(fresh), "", f"---\n{dump_yaml(fresh)}---\n", None)
     if all(key in document.meta and _same(document.meta[key], value) for key, value in fresh.items()):
         return document
     front_matter = FRONT_MATTER.match(document.text)
@@ -242,7 +246,7 @@ class Saving:
                 pass
         if self._cache:  # the next build need not read back what it just wrote
             for document in self.changed:
-                self._cache.put(_cache_key(document.path), replace(document, on_disk=document.text))
+                self._cache.put(_cache_key(document.file), replace(document, on_disk=document.text))
 
 
 WRITERS = 2
