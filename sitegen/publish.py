@@ -30,7 +30,7 @@ def staged(out: Path, protected: Path) -> Iterator[Path]:
     as is a non-empty directory that sitegen did not write. Files of the current
     output are carried over with carry_over().
     """
-    out = out.resolve() if out.is_symlink() else out.absolute()  # build where the link points
+    out = _real(out)
     _check_output(out, protected.absolute())
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def _holds(path: Path, content: bytes) -> bool:
 
 def carry_over(staging: Path, out: Path, relatives: Iterable[str]) -> None:
     """Files of the current output, unchanged, as hard links: nothing is copied."""
-    source = str(out.resolve() if out.is_symlink() else out.absolute())
+    source = str(_real(out))
     target = str(staging)
     made = set()
     for relative in relatives:
@@ -84,6 +84,11 @@ def carry_over(staging: Path, out: Path, relatives: Iterable[str]) -> None:
             os.makedirs(os.path.join(target, folder), exist_ok=True)
             made.add(folder)
         os.link(os.path.join(source, relative), os.path.join(target, relative))
+
+
+def _real(out: Path) -> Path:
+    """The output folder itself: where a symlinked output points."""
+    return out.resolve() if out.is_symlink() else out.absolute()
 
 
 def _check_output(out: Path, protected: Path) -> None:

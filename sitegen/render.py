@@ -121,6 +121,8 @@ def plain_text(text: str) -> Markup:
 
     Abstracts are not Markdown: `# ` or `*` in them is what the authors wrote.
     """
+    if not text.strip():
+        return Markup("")
     paragraphs = []
     for paragraph in PARAGRAPH_BREAK.split(text.strip()):
         parts, position = [], 0
@@ -131,7 +133,7 @@ def plain_text(text: str) -> Markup:
             position = match.start() + len(url)
         parts.append(html.escape(paragraph[position:]))
         paragraphs.append(f"<p>{''.join(parts)}</p>")
-    return Markup("\n".join(paragraphs)) if text.strip() else Markup("")
+    return Markup("\n".join(paragraphs))
 
 
 class Markdown:

@@ -227,12 +227,11 @@ class Saving:
         self.changed = [document for document in documents if document.changed]
         self.paths = [document.path for document in self.changed]
         self._cache = cache
-        self._pool: ThreadPoolExecutor | None = None
-        self._results: Iterator[None] = iter(())
+        self._pool = ThreadPoolExecutor(WRITERS)
+        self._results: Iterator[None] | None = None
 
     def start(self) -> None:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(WRITERS)
+        if self._results is None:
             self._results = self._pool.map(lambda document: write_atomic(document.path, document.text), self.changed)
 
     def __enter__(self) -> Saving:
@@ -240,9 +239,8 @@ class Saving:
 
     def __exit__(self, *exception: object) -> None:
         self.start()
-        assert self._pool is not None
         with self._pool:
-            for _ in self._results:
+            for _ in self._results or ():
                 pass
         if self._cache:  # the next build need not read back what it just wrote
             for document in self.changed:

@@ -36,7 +36,10 @@ def watch(page: Page) -> PageProblems:
     problems = PageProblems()
 
     def on_request_failed(request: Request) -> None:
-        problems.failed_requests.append(f"{request.url}: {request.failure}")
+        # Chromium fetches the icon after the load event, and a navigation away aborts it;
+        # a missing icon still shows (a 404, or net::ERR_FILE_NOT_FOUND from disk).
+        if not (request.url.endswith("/favicon.svg") and request.failure == "net::ERR_ABORTED"):
+            problems.failed_requests.append(f"{request.url}: {request.failure}")
 
     def on_response(response: Response) -> None:
         if response.status >= 400:

@@ -409,9 +409,7 @@ class Tab:
         found = [f"dialog {dialog}" for dialog in self.dialogs]
         found += [f"console error {error}" for error in self.problems.console_errors]
         found += [f"page error {error}" for error in self.problems.page_errors]
-        # Chromium fetches the icon after the load event; the next page's navigation aborts it.
-        found += [f"failed request {request}" for request in self.problems.failed_requests
-                  if not request.endswith("favicon.svg: net::ERR_ABORTED")]
+        found += [f"failed request {request}" for request in self.problems.failed_requests]
         found += [f"HTTP error {response}" for response in self.problems.error_responses]
         found += [f"request outside the site {url}" for url in self.problems.requested_urls
                   if not url.startswith(self.base_url)]
