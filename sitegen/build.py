@@ -133,21 +133,9 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
     topics = store.load(config.topics_dir, caches.documents)
     site = build_site(config, papers, topics.documents)
-    made: dict[str, Payload] = {}
     with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
-
-        def while_rendering() -> list[tuple[str, bytes]]:
-            """The workers are forked and rendering: write the content files, make the search files."""
-            content.start()
-            files = search_files(site, caches.search) + lunr_files()
-            made["payload"] = payload(
-                [data for path, data in files if loads_first(path)] + [search_script(config)], caches.search
-            )
-            return files
-
-        pages, output_problems = write_output(config, site, while_rendering, out, caches.output, check)
+        pages, search_payload, output_problems = write_output(config, site, out, caches, check, content.start)
     caches.save()
-    search_payload = made["payload"]
     return _summary(
         dumps, merged, new, updated, pages, search_payload, config,
         [p for dump in dumps for p in dump.problems] + content_problems + list(topics.problems) + list(site.problems)
@@ -176,37 +164,56 @@ def _summary(
 
 
 def write_output(
-    config: SiteConfig, site: Site, while_rendering: Callable[[], list[tuple[str, bytes]]], out: Path, cache: Cache,
-    check: bool,
-) -> tuple[int, list[Problem]]:
-    """Render the pages whose inputs changed, carry the others over, swap the new output in, check it.
+    config: SiteConfig, site: Site, out: Path, caches: Caches, check: bool, once_forked: Callable[[], None]
+) -> tuple[int, Payload, list[Problem]]:
+    """Render the pages whose inputs changed, carry the others over, write search, swap the new output in, check it.
 
     A page is carried over when its digest (page_keys) and its file in the output are
-    both as this cache recorded them. `while_rendering` runs while the workers render and
-    returns more files for the output. Returns the number of pages rendered and the
+    both as the cache recorded them. The search files are made in a process of their
+    own meanwhile. `once_forked` runs when no more processes will be forked (threads
+    may start). Returns the number of pages rendered, the search payload and the
     check's problems.
     """
     planned = plan_pages(site)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
     recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
     for path, key in keys.items():
-        entry = cache.get(path)
+        entry = caches.output.get(path)
         if entry and entry[0] == key and entry[2:] == file_status(out / path):
             recorded[path] = entry
     fresh = [page for page in planned if page.path not in recorded]
     kept = list(recorded)
+    library = lunr_files()
     with staged(out, config.root) as staging:
         for folder in {posixpath.dirname(page.path) for page in fresh}:
             (staging / folder).mkdir(parents=True, exist_ok=True)
-        with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
-            write_files(staging, while_rendering(), asset_dirs(config), out)
+        loaded_too = [content for _, content in library] + [search_script(config)]
+        with rendering(
+            site, config, fresh, partial(_write_page, staging),
+            alongside=partial(write_search, site, caches.search, staging, out, loaded_too),
+        ) as (rendered, search_payload):
+            once_forked()
+            write_files(staging, library, asset_dirs(config), out)
             carry_over(staging, out, kept)
             seen: dict[object, object] = {}
             recorded.update((path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered)
+            searched = search_payload()
     for path, entry in recorded.items():
-        cache.put(path, entry)
+        caches.output.put(path, entry)
     facts = {path: facts for path, (_, facts, *_) in recorded.items()}
-    return len(fresh), check_site(out, config.base_url, facts) if check else []
+    return len(fresh), searched, check_site(out, config.base_url, facts) if check else []
+
+
+def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes]) -> Payload:
+    """Write the search files into the staged output and save their cache; return what search loads first.
+
+    `loaded_too` is what else search loads before it answers (lunr.js, search.js).
+    """
+    files = search_files(site, cache)
+    write_files(staging, files, [], out)
+    made = payload([content for path, content in files if loads_first(path)] + loaded_too, cache)
+    cache.save()
+    return made
 
 
 def _write_page(staging: Path, path: str, html: str) -> tuple[PageFacts, int, int]:

@@ -125,6 +125,7 @@ class Cache:
             with os.fdopen(handle, "wb") as file:
                 file.write(_sign(self._key, data) + data)
             os.replace(temporary, path)
+        self._old = shards
 
 
 def file_status(path: str | os.PathLike[str]) -> tuple[int, int]:

@@ -8,6 +8,7 @@ with raw HTML switched off and links limited to safe schemes.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
@@ -15,6 +16,7 @@ import html
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -191,23 +193,25 @@ class Page:
     root: str  # from the page back to the site root: "", "../", or base_url for 404.html
     context: Mapping[str, object]
     shows: tuple[object, ...] = ()  # what else of `site` the page shows (a topic's papers)
+    listed: int = 0  # how many papers the page lists: most of what rendering it costs
 
 
 def plan_pages(site: Site) -> list[Page]:
     """Every page of the site, with what its template is given besides `site`."""
 
-    def page(template: str, path: str, root: str | None = None, **context: object) -> Page:
-        return Page(template, path, "../" * path.count("/") if root is None else root, context)
+    def page(template: str, path: str, root: str | None = None, listed: int = 0, **context: object) -> Page:
+        return Page(template, path, "../" * path.count("/") if root is None else root, context, listed=listed)
 
     years = _by_year(site.papers)
     counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
-        Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts),
-        page("papers.html", "papers.html", years=years),
+        Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
+        page("papers.html", "papers.html", listed=len(site.papers), years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()]),
         *(page("paper.html", f"papers/{paper.slug}.html", paper=paper) for paper in site.papers),
         *(
-            Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers))
+            Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
+                 len(topic.papers))
             for topic in site.topics
         ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
@@ -274,34 +278,61 @@ def _override_texts(config: SiteConfig) -> list[str]:
 
 @contextmanager
 def rendering(
-    site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T]
-) -> Iterator[Iterator[tuple[str, T]]]:
-    """Start rendering the pages on every core (for many pages); the block gets (path, finish(path, html)).
+    site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T], alongside: Callable[[], A]
+) -> Iterator[tuple[Iterator[tuple[str, T]], Callable[[], A]]]:
+    """Start rendering the pages, and `alongside()` in a process of its own; the block gets both results.
 
-    `finish` runs where the page was rendered (writing it, reading facts from it), so
-    the HTML itself never travels between processes. The block may do other work
-    while the workers render.
+    The first is an iterator of (path, finish(path, html)); `finish` runs where the page
+    was rendered (writing it, reading facts from it), so the HTML itself never travels
+    between processes. Many pages render on every core; a few render in this process
+    as the block reads them. The second gives what `alongside` returned. The block may
+    do other work meanwhile. Processes are forked: nothing is pickled on the way in.
     """
     env = environment(config)
-    workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
+    workers = min(os.cpu_count() or 1, int(sum(map(_cost, pages)) // PAGES_PER_WORKER))
+    here = ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield here, alongside
         return
-    _compile_all(env, {page.template for page in pages})
+    if workers > 1:
+        _compile_all(env, {page.template for page in pages})
     global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
-    _job = (site, env, pages, finish)
-    batches = [range(start, min(start + BATCH, len(pages))) for start in range(0, len(pages), BATCH)]
+    _job = (site, env, pages, finish, alongside)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield (item for finished in pool.map(_render_numbers, batches) for item in finished)
+        with ProcessPoolExecutor(
+            1 + workers * (workers > 1), multiprocessing.get_context("fork"), _die_with_parent, (os.getpid(),)
+        ) as pool:
+            other = pool.submit(_alongside)
+            if workers > 1:
+                here = (item for finished in pool.map(_render_numbers, _batches(pages)) for item in finished)
+            yield here, other.result
     finally:
         _job = None
 
 
 T = TypeVar("T")
-PAGES_PER_WORKER = 500  # below this, starting processes costs more than it saves
-BATCH = 64
-_job: tuple[Site, jinja2.Environment, list[Page], Callable[[str, str], Any]] | None = None
+A = TypeVar("A")
+PAGES_PER_WORKER = 500  # below this many pages' worth of work, starting processes costs more than it saves
+BATCH = 64  # pages' worth of work sent to a worker at a time
+LIST_ITEM_COST = 0.1  # a paper in a list costs about a tenth of a paper's own page
+_job: tuple[Site, jinja2.Environment, list[Page], Callable[[str, str], Any], Callable[[], Any]] | None = None
+
+
+def _cost(page: Page) -> float:
+    return 1 + page.listed * LIST_ITEM_COST
+
+
+def _batches(pages: list[Page]) -> list[list[int]]:
+    """Page numbers in batches of about BATCH pages' worth, costliest first so no worker is left with a long list."""
+    batches: list[list[int]] = [[]]
+    cost = 0.0
+    for number, page in enumerate(pages):
+        if cost >= BATCH:
+            batches.append([])
+            cost = 0.0
+        batches[-1].append(number)
+        cost += _cost(page)
+    return sorted(batches, key=lambda batch: -sum(_cost(pages[n]) for n in batch))
 
 
 def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
@@ -313,8 +344,24 @@ def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
         raise _syntax_error(error) from None
 
 
-def _render_numbers(numbers: range) -> list[tuple[str, Any]]:
-    site, env, pages, finish = _job
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the build does, even a killed one: it must not hold the build lock on."""
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build ended before prctl
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _alongside() -> Any:
+    return _job[4]()
+
+
+def _render_numbers(numbers: list[int]) -> list[tuple[str, Any]]:
+    site, env, pages, finish, _ = _job
     return [(path, finish(path, html)) for path, html in _render_batch(site, env, [pages[n] for n in numbers])]
 
 
