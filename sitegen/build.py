@@ -29,6 +29,7 @@ from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
+from .processes import in_background
 from .publish import carry_over, remove_leftovers, staged, write_files
 from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, rendering, search_script
 from .search import Payload, loads_first, lunr_files, payload, search_files
@@ -174,30 +175,30 @@ def write_output(
     may start). Returns the number of pages rendered, the search payload and the
     check's problems.
     """
-    planned = plan_pages(site)
-    keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
-    recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
-    for path, key in keys.items():
-        entry = caches.output.get(path)
-        if entry and entry[0] == key and entry[2:] == file_status(out / path):
-            recorded[path] = entry
-    fresh = [page for page in planned if page.path not in recorded]
-    kept = list(recorded)
     library = lunr_files()
-    with staged(out, config.root) as staging:
+    loaded_too = [content for _, content in library] + [search_script(config)]
+    with (
+        staged(out, config.root) as staging,
+        in_background(partial(write_search, site, caches.search, staging, out, loaded_too)) as search_payload,
+    ):
+        planned = plan_pages(site)
+        keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
+        recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
+        for path, key in keys.items():
+            entry = caches.output.get(path)
+            if entry and entry[0] == key and entry[2:] == file_status(out / path):
+                recorded[path] = entry
+        fresh = [page for page in planned if page.path not in recorded]
+        kept = list(recorded)
         for folder in {posixpath.dirname(page.path) for page in fresh}:
             (staging / folder).mkdir(parents=True, exist_ok=True)
-        loaded_too = [content for _, content in library] + [search_script(config)]
-        with rendering(
-            site, config, fresh, partial(_write_page, staging),
-            alongside=partial(write_search, site, caches.search, staging, out, loaded_too),
-        ) as (rendered, search_payload):
+        with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
             once_forked()
             write_files(staging, library, asset_dirs(config), out)
             carry_over(staging, out, kept)
             seen: dict[object, object] = {}
             recorded.update((path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered)
-            searched = search_payload()
+        searched = search_payload()
     for path, entry in recorded.items():
         caches.output.put(path, entry)
     facts = {path: facts for path, (_, facts, *_) in recorded.items()}

@@ -8,7 +8,6 @@ with raw HTML switched off and links limited to safe schemes.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
@@ -16,7 +15,6 @@ import html
 import multiprocessing
 import os
 import re
-import signal
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .model import PaperPage, Site
+from .processes import before_forking, can_fork, die_with_parent
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 RECENT_PAPERS = 12
@@ -278,44 +277,35 @@ def _override_texts(config: SiteConfig) -> list[str]:
 
 @contextmanager
 def rendering(
-    site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T], alongside: Callable[[], A]
-) -> Iterator[tuple[Iterator[tuple[str, T]], Callable[[], A]]]:
-    """Start rendering the pages, and `alongside()` in a process of its own; the block gets both results.
+    site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T]
+) -> Iterator[Iterator[tuple[str, T]]]:
+    """Start rendering the pages; the block gets (path, finish(path, html)) for each, in any order.
 
-    The first is an iterator of (path, finish(path, html)); `finish` runs where the page
-    was rendered (writing it, reading facts from it), so the HTML itself never travels
-    between processes. Many pages render on every core; a few render in this process
-    as the block reads them. The second gives what `alongside` returned. The block may
-    do other work meanwhile. Processes are forked: nothing is pickled on the way in.
+    `finish` runs where the page was rendered (writing it, reading facts from it), so
+    the HTML itself never travels between processes. Many pages render on every core,
+    while the block may do other work; a few render in this process as the block reads them.
     """
     env = environment(config)
     workers = min(os.cpu_count() or 1, int(sum(map(_cost, pages)) // PAGES_PER_WORKER))
-    here = ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield here, alongside
+    if workers < 2 or not can_fork():
+        yield ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
         return
-    if workers > 1:
-        _compile_all(env, {page.template for page in pages})
+    _compile_all(env, {page.template for page in pages})
     global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
-    _job = (site, env, pages, finish, alongside)
+    _job = (site, env, pages, finish)
+    before_forking()
     try:
-        with ProcessPoolExecutor(
-            1 + workers * (workers > 1), multiprocessing.get_context("fork"), _die_with_parent, (os.getpid(),)
-        ) as pool:
-            other = pool.submit(_alongside)
-            if workers > 1:
-                here = (item for finished in pool.map(_render_numbers, _batches(pages)) for item in finished)
-            yield here, other.result
+        with ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), die_with_parent, (os.getpid(),)) as pool:
+            yield (item for finished in pool.map(_render_numbers, _batches(pages)) for item in finished)
     finally:
         _job = None
 
 
 T = TypeVar("T")
-A = TypeVar("A")
 PAGES_PER_WORKER = 500  # below this many pages' worth of work, starting processes costs more than it saves
 BATCH = 64  # pages' worth of work sent to a worker at a time
 LIST_ITEM_COST = 0.1  # a paper in a list costs about a tenth of a paper's own page
-_job: tuple[Site, jinja2.Environment, list[Page], Callable[[str, str], Any], Callable[[], Any]] | None = None
+_job: tuple[Site, jinja2.Environment, list[Page], Callable[[str, str], Any]] | None = None
 
 
 def _cost(page: Page) -> float:
@@ -344,24 +334,8 @@ def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
         raise _syntax_error(error) from None
 
 
-def _die_with_parent(parent: int) -> None:
-    """A worker ends when the build does, even a killed one: it must not hold the build lock on."""
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
-    if prctl is not None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the build ended before prctl
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _alongside() -> Any:
-    return _job[4]()
-
-
 def _render_numbers(numbers: list[int]) -> list[tuple[str, Any]]:
-    site, env, pages, finish, _ = _job
+    site, env, pages, finish = _job
     return [(path, finish(path, html)) for path, html in _render_batch(site, env, [pages[n] for n in numbers])]
 
 

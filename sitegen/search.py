@@ -51,7 +51,7 @@ FIELDS = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1), ("notes", 
 STORE_FILE = "assets/search-store.js"
 INDEX_FILE = "assets/search-index-{}.js"
 TEXT_FILE = "assets/search-text-{}.js"
-INDEX_PAPERS_PER_FILE = 1000  # 16 parts at 10,000 papers: each is decoded in one step
+INDEX_PAPERS_PER_FILE = 200  # 64 parts at 10,000 papers: ten new papers re-encode a sixth of the index
 TEXT_PAPERS_PER_FILE = 200  # 64 files at 10,000 papers: a result's snippet loads a few hundred KB
 
 ACCENTS = re.compile(r"[\u0300-\u036f]")
