@@ -30,7 +30,7 @@ from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import in_background
-from .publish import carry_over, remove_leftovers, staged, write_files
+from .publish import carry_over, remove_leftovers, removing, staged, write_files
 from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, rendering, search_script
 from .search import Payload, loads_first, lunr_files, payload, search_files
 from .text import normalize_title
@@ -88,12 +88,10 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
         if last.get("inputs") == before and last.get("output") == _files_state(out):
             return replace(last.get("summary"), pages=0, unchanged=True, seconds=time.perf_counter() - started)
         summary, written = _build(config, out, check, started)
-        after = inputs_state(config, out, check)
-        # An input the user changed while the build ran must make the next build run too.
-        others_unchanged = all(
-            before.get(name) == after.get(name) for name in before.keys() | after.keys() if name not in written
-        )
-        last.put("inputs", after if others_unchanged else before)
+        # The inputs as they were read, and the files the build wrote as it wrote them: an
+        # input the user changed while the build ran differs from this, so the next build runs.
+        folders = {os.path.dirname(path) for path in written}.intersection(before)
+        last.put("inputs", {**before, **{path: file_status(path) for path in written | folders}})
         last.put("output", _files_state(out))
         last.put("summary", summary)
         last.save()
@@ -192,17 +190,18 @@ def write_output(
         kept = list(recorded)
         for folder in {posixpath.dirname(page.path) for page in fresh}:
             (staging / folder).mkdir(parents=True, exist_ok=True)
-        with rendering(site, config, fresh, partial(_write_page, staging)) as rendered:
+        with rendering(site, config, fresh, partial(_write_page, staging, config.base_url)) as rendered:
             once_forked()
             write_files(staging, library, asset_dirs(config), out)
             carry_over(staging, out, kept)
             seen: dict[object, object] = {}
             recorded.update((path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered)
         searched = search_payload()
-    for path, entry in recorded.items():
-        caches.output.put(path, entry)
-    facts = {path: facts for path, (_, facts, *_) in recorded.items()}
-    return len(fresh), searched, check_site(out, config.base_url, facts) if check else []
+    with removing(staging):  # the previous output
+        for path, entry in recorded.items():
+            caches.output.put(path, entry)
+        facts = {path: facts for path, (_, facts, *_) in recorded.items()}
+        return len(fresh), searched, check_site(out, config.base_url, facts) if check else []
 
 
 def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes]) -> Payload:
@@ -217,11 +216,11 @@ def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too:
     return made
 
 
-def _write_page(staging: Path, path: str, html: str) -> tuple[PageFacts, int, int]:
+def _write_page(staging: Path, base_url: str | None, path: str, html: str) -> tuple[PageFacts, int, int]:
     """Write one page; return what the check needs of it, and its size and time as written."""
     target = staging / path
     target.write_text(html, encoding="utf-8")
-    return (page_facts(html), *file_status(target))
+    return (page_facts(html, base_url), *file_status(target))
 
 
 def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object]:

@@ -59,11 +59,21 @@ def _links(text: str) -> Iterator[tuple[str, str, int, bool]]:
 PageFacts = tuple[tuple[tuple[str, bool], ...], tuple[str, ...], bool]
 
 
-def page_facts(text: str) -> PageFacts:
+def page_facts(text: str, base_url: str | None = None) -> PageFacts:
     ids = [html.unescape(identifier) for identifier in ID.findall(text)]
     distinct = tuple(dict.fromkeys(ids))
-    links = tuple(dict.fromkeys((url, loads) for _, url, _, loads in _links(text)))
+    links = tuple(dict.fromkeys(
+        (url, loads) for _, url, _, loads in _links(text) if not _out_to_the_web(url, loads, base_url)
+    ))
     return links, distinct, len(distinct) != len(ids)
+
+
+def _out_to_the_web(url: str, loads: bool, base_url: str | None) -> bool:
+    """A plain link to another site, which nothing on this one can break: most links, left out of the facts."""
+    return (
+        url.startswith(("https://", "http://")) and not loads and "[" not in url
+        and not (base_url and url.startswith(base_url))
+    )
 
 
 def shared(facts: PageFacts, seen: dict[object, object]) -> PageFacts:
@@ -87,7 +97,7 @@ def check_site(site: Path, base_url: str | None = None, facts: Mapping[str, Page
     pages = dict(facts or {})
     for name in files:
         if name.endswith(".html") and name not in pages:
-            pages[name] = page_facts((site / name).read_text(encoding="utf-8"))
+            pages[name] = page_facts((site / name).read_text(encoding="utf-8"), base_url)
     return find_problems(pages, files, folders, base_url, lambda name: (site / name).read_text(encoding="utf-8"),
                          lambda name: display_path(site / name))
 
@@ -112,7 +122,7 @@ def find_problems(
         for link in links:
             if _names_its_page(link[0]):
                 to_itself[folder].add(link)
-            elif not _plainly_fine(folder, *link, files, base_url) and _problem(
+            elif not _plainly_fine(folder, *link, files) and _problem(
                 posixpath.join(folder, "_"), *link, files, folders, ids, base_url
             ):
                 bad[folder].add(link)
@@ -126,12 +136,8 @@ def find_problems(
     return problems
 
 
-def _plainly_fine(folder: str, url: str, loads: bool, files: set[str], base_url: str | None) -> bool:
-    """The common cases, decided quickly: a link out to the web, a plain relative path to a file."""
-    if base_url and url.startswith(base_url):
-        return False
-    if url.startswith(("https://", "http://")):
-        return not loads and "[" not in url
+def _plainly_fine(folder: str, url: str, loads: bool, files: set[str]) -> bool:
+    """The common case, decided quickly: a plain relative path to a file."""
     if url.startswith("/") or url.endswith("/") or any(mark in url for mark in ":?#%&\\"):
         return False
     target = posixpath.normpath(posixpath.join(folder, url))

@@ -67,3 +67,11 @@ def test_check_without_a_built_site_says_what_to_do(site: Site):
     site.write_config("title: T\n")
     result = site.cli("check")
     assert result.returncode == 1 and "run `python -m sitegen build` first" in result.stderr
+
+
+def test_a_link_to_another_site_is_fine_but_one_into_this_site_by_its_address_is_checked(built: Site):
+    plant(built, '<a href="https://example.org/elsewhere.html">x</a>')
+    assert check_site(built.out, "https://me.example/list/") == []
+    plant(built, '<a href="https://me.example/list/missing.html">x</a>')
+    problems = check_site(built.out, "https://me.example/list/")
+    assert [problem.message for problem in problems] == ["missing page https://me.example/list/missing.html"]

@@ -184,3 +184,14 @@ def test_an_abstract_is_shown_as_the_authors_wrote_it_with_its_urls_clickable(si
     assert "# Not a heading: *stars* and &lt;b&gt;tags&lt;/b&gt; stay text." in section
     assert '<a href="https://github.com/org/repo" rel="noopener">https://github.com/org/repo</a>.' in section
     assert '<a href="https://x.org/p?a=1&amp;b=2" rel="noopener">https://x.org/p?a=1&amp;b=2</a>).' in section
+
+
+def test_without_an_atomic_exchange_the_new_site_replaces_the_old_and_nothing_is_left_beside_it(
+    small: Site, monkeypatch
+):
+    small.build()
+    (small.out / "index.html").write_text("stale")
+    monkeypatch.setattr("sitegen.publish._exchange", lambda first, second: False)
+    small.build()
+    assert "stale" not in (small.out / "index.html").read_text()
+    assert [path.name for path in small.out.parent.iterdir() if path.name.startswith(f".{small.out.name}.")] == []
