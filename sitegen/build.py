@@ -29,7 +29,7 @@ from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
-from .processes import in_background
+from .processes import in_background, no_garbage_collection
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
 from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, rendering, search_script
 from .search import Payload, loads_first, lunr_files, payload, search_files
@@ -87,7 +87,8 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
         before = inputs_state(config, out, check)
         if last.get("inputs") == before and last.get("output") == _files_state(out):
             return replace(last.get("summary"), pages=0, unchanged=True, seconds=time.perf_counter() - started)
-        summary, written = _build(config, out, check, started)
+        with no_garbage_collection():
+            summary, written = _build(config, out, check, started)
         # The inputs as they were read, and the files the build wrote as it wrote them: an
         # input the user changed while the build ran differs from this, so the next build runs.
         folders = {os.path.dirname(path) for path in written}.intersection(before)

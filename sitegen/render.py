@@ -32,7 +32,7 @@ from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .model import PaperPage, Site
-from .processes import before_forking, can_fork, die_with_parent
+from .processes import before_forking, can_fork, start_child
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 RECENT_PAPERS = 12
@@ -295,7 +295,7 @@ def rendering(
     _job = (site, env, pages, finish)
     before_forking()
     try:
-        with ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), die_with_parent, (os.getpid(),)) as pool:
+        with ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), start_child, (os.getpid(),)) as pool:
             yield (item for finished in pool.map(_render_numbers, _batches(pages)) for item in finished)
     finally:
         _job = None

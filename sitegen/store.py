@@ -63,8 +63,34 @@ class Loaded:
 
 
 def dump_yaml(values: Mapping[str, Any]) -> str:
-    """YAML text for the values, through the YAML library so any string round-trips."""
-    return yaml.dump(dict(values), Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    """YAML text for the values, through the YAML library so any string round-trips.
+
+    A list of plain words (a topic's thousands of slugs) is written the way the
+    library writes it, without its (slow) help.
+    """
+    return "".join(
+        _plain_list(key, value) or yaml.dump(
+            {key: value}, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
+        )
+        for key, value in values.items()
+    )
+
+
+PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_resolver = yaml.resolver.Resolver()
+
+
+def _plain_list(key: str, value: Any) -> str | None:
+    """`key:` and `- word` lines, if the key and every item are words YAML reads back as the same strings."""
+    if not isinstance(value, list) or not value or not all(type(item) is str for item in value):
+        return None
+    for word in (key, *value):
+        if not PLAIN_WORD.match(word) or _resolver.resolve(yaml.ScalarNode, word, (True, False)) != _STRING:
+            return None
+    return f"{key}:\n" + "".join(f"- {item}\n" for item in value)
+
+
+_STRING = "tag:yaml.org,2002:str"
 
 
 def parse(path: Path, text: str) -> Document | Problem:
@@ -161,8 +187,7 @@ def _splice(head: str, fresh: Mapping[str, Any]) -> str:
     lines = head.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    root = yaml.compose(head, Loader=Loader)
-    spans = _key_spans(root, lines) if root is not None else []
+    spans = _key_spans(head, lines)
     if spans is None:  # a layout the splice cannot follow: write the values afresh
         values = {**(yaml.load(head, Loader=Loader) or {}), **fresh}
         return dump_yaml(values)
@@ -185,20 +210,36 @@ def _splice(head: str, fresh: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def _key_spans(root: yaml.Node, lines: list[str]) -> list[tuple[str, int, int]] | None:
+def _key_spans(head: str, lines: list[str]) -> list[tuple[str, int, int]] | None:
     """(key, first line, line after the value) for each top-level key, or None.
 
-    Comment and blank lines after a value are left out of its span: they are the user's.
+    Read from the parser's events, not a composed tree: a topic file lists thousands
+    of papers. Comment and blank lines after a value are left out of its span: they
+    are the user's.
     """
-    if not isinstance(root, yaml.MappingNode) or root.flow_style:
+    events = [event for event in yaml.parse(head, Loader=Loader) if not isinstance(event, _DOCUMENT_EVENTS)]
+    if not events:
+        return []
+    if not isinstance(events[0], yaml.MappingStartEvent) or events[0].flow_style:
         return None
-    spans = []
-    for key, value in root.value:
-        if not isinstance(key, yaml.ScalarNode) or key.start_mark.column != 0:
+    values = []  # (key, first event of its value, last event of its value)
+    position = 1
+    while not isinstance(events[position], yaml.MappingEndEvent):
+        key, first, depth = events[position], position + 1, 0
+        if not isinstance(key, yaml.ScalarEvent) or key.start_mark.column != 0:
             return None
+        for position in range(first, len(events)):
+            depth += isinstance(events[position], yaml.CollectionStartEvent)
+            depth -= isinstance(events[position], yaml.CollectionEndEvent)
+            if depth == 0:
+                break
+        values.append((key, events[first], events[position]))
+        position += 1
+    spans = []
+    for key, first, last in values:
         start = key.start_mark.line
-        end = max(value.end_mark.line + (1 if value.end_mark.column else 0), start + 1)
-        block_scalar = isinstance(value, yaml.ScalarNode) and value.style in ("|", ">")
+        end = max(last.end_mark.line + (1 if last.end_mark.column else 0), start + 1)
+        block_scalar = isinstance(first, yaml.ScalarEvent) and first.style in ("|", ">")
         while not block_scalar and end > start + 1 and lines[end - 1].strip()[:1] in ("", "#"):
             end -= 1
         spans.append((key.value, start, end))
@@ -206,6 +247,9 @@ def _key_spans(root: yaml.Node, lines: list[str]) -> list[tuple[str, int, int]] 
         if end > start:
             return None
     return spans
+
+
+_DOCUMENT_EVENTS = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
 
 
 def remove_leftovers(directory: Path) -> None:

@@ -256,3 +256,21 @@ def test_rewritten_files_keep_their_permissions(listing: Site):
     listing.build()
     assert path.stat().st_mode & 0o777 == 0o664
     assert listing.paper_file("alpha-only").stat().st_mode & 0o777 == 0o644  # new files: the umask's default
+
+
+def test_lists_of_words_are_written_exactly_as_the_yaml_library_writes_them():
+    import random
+
+    import yaml
+
+    from sitegen.store import Dumper, dump_yaml
+
+    words = ["a", "1", "1.5", "yes", "Off", "null", "x-y", "a.b", "1e5", "0x1f", "1_000", "2024-01-02", "~", "NaN",
+             "010", "a" * 100, "+1", "data-filtering.txt"]
+    rng = random.Random(5)
+    for _ in range(2000):
+        values = {rng.choice(["papers", "1", "yes"]): [rng.choice(words) for _ in range(rng.randint(0, 4))]}
+        written = dump_yaml(values)
+        assert written == yaml.dump(values, Dumper=Dumper, allow_unicode=True, sort_keys=False,
+                                    default_flow_style=False)
+        assert yaml.safe_load(written) == values
