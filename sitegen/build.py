@@ -118,7 +118,7 @@ class Caches:
             getattr(self, part.name).save()
 
 
-SHARDS = {"dumps": 16, "documents": 16, "search": 16, "output": 16}  # the caches an edit changes a little of
+SHARDS = {"dumps": 16, "documents": 64, "search": 64, "output": 64}  # the caches an edit changes a little of
 
 
 def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
@@ -183,9 +183,10 @@ def write_output(
         planned = plan_pages(site)
         keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
         recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
+        folder = str(out)
         for path, key in keys.items():
             entry = caches.output.get(path)
-            if entry and entry[0] == key and entry[2:] == file_status(out / path):
+            if entry and entry[0] == key and entry[2:] == file_status(os.path.join(folder, path)):
                 recorded[path] = entry
         fresh = [page for page in planned if page.path not in recorded]
         kept = list(recorded)

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import html
 import multiprocessing
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -238,7 +239,7 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
     )
     listed, whole = {}, {}
     for paper in site.papers:
-        listed[paper.slug] = hashlib.sha1(repr([getattr(paper, name) for name in LISTED_FIELDS]).encode()).digest()
+        listed[paper.slug] = hashlib.sha1(repr(_listed_fields(paper)).encode()).digest()
         whole[paper.slug] = hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
     overrides = _override_texts(config)
     if any(re.search(r"\bnotes\b", text) for text in overrides):
@@ -255,15 +256,17 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
 
 
 LISTED_FIELDS = [field.name for field in dataclasses.fields(PaperPage) if field.name != "notes"]
+_listed_fields = operator.attrgetter(*LISTED_FIELDS)
 
 
 def _by_digest(value: object, digests: Mapping[str, bytes]) -> object:
     """The value with each paper replaced by its digest: a list of 10,000 papers is hashed in milliseconds."""
-    if isinstance(value, PaperPage):
+    kind = type(value)
+    if kind is PaperPage:
         return digests[value.slug]
-    if isinstance(value, (list, tuple)):
+    if kind in (list, tuple):
         return tuple(_by_digest(item, digests) for item in value)
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         return tuple((key, _by_digest(item, digests)) for key, item in value.items())
     return value
 
