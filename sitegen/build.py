@@ -31,7 +31,7 @@ from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import in_background, no_garbage_collection
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
-from .render import DEFAULT_THEME, asset_dirs, page_keys, plan_pages, rendering, search_script
+from .render import DEFAULT_THEME, Page, asset_dirs, page_keys, plan_pages, rendering, search_script
 from .search import Payload, loads_first, lunr_files, payload, search_files
 from .text import normalize_title
 
@@ -91,7 +91,7 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
             summary, written = _build(config, out, check, started)
         # The inputs as they were read, and the files the build wrote as it wrote them: an
         # input the user changed while the build ran differs from this, so the next build runs.
-        folders = {os.path.dirname(path) for path in written}.intersection(before)
+        folders = {os.path.dirname(path) for path in written}.intersection(before)  # content/papers inside dumps/
         last.put("inputs", {**before, **{path: file_status(path) for path in written | folders}})
         last.put("output", _files_state(out))
         last.put("summary", summary)
@@ -168,42 +168,50 @@ def write_output(
 ) -> tuple[int, Payload, list[Problem]]:
     """Render the pages whose inputs changed, carry the others over, write search, swap the new output in, check it.
 
-    A page is carried over when its digest (page_keys) and its file in the output are
-    both as the cache recorded them. The search files are made in a process of their
-    own meanwhile. `once_forked` runs when no more processes will be forked (threads
-    may start). Returns the number of pages rendered, the search payload and the
-    check's problems.
+    The search files are made in a process of their own meanwhile. `once_forked` runs
+    when no more processes will be forked (threads may start). Returns the number of
+    pages rendered, the search payload and the check's problems.
     """
     library = lunr_files()
-    loaded_too = [content for _, content in library] + [search_script(config)]
-    with (
-        staged(out, config.root) as staging,
-        in_background(partial(write_search, site, caches.search, staging, out, loaded_too)) as search_payload,
-    ):
-        planned = plan_pages(site)
-        keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
-        recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
-        folder = str(out)
-        for path, key in keys.items():
-            entry = caches.output.get(path)
-            if entry and entry[0] == key and entry[2:] == file_status(os.path.join(folder, path)):
-                recorded[path] = entry
-        fresh = [page for page in planned if page.path not in recorded]
-        kept = list(recorded)
-        for folder in {posixpath.dirname(page.path) for page in fresh}:
-            (staging / folder).mkdir(parents=True, exist_ok=True)
-        with rendering(site, config, fresh, partial(_write_page, staging, config.base_url)) as rendered:
-            once_forked()
-            write_files(staging, library, asset_dirs(config), out)
-            carry_over(staging, out, kept)
-            seen: dict[object, object] = {}
-            recorded.update((path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered)
-        searched = search_payload()
+    loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
+    with staged(out, config.root) as staging:
+        write_files(staging, library, asset_dirs(config), out)  # before the search files, which win a name clash
+        with in_background(partial(write_search, site, caches.search, staging, out, loaded_too)) as search_payload:
+            fresh, keys, recorded = _plan(config, site, out, caches.output)
+            kept = list(recorded)
+            for folder in {posixpath.dirname(page.path) for page in fresh}:
+                (staging / folder).mkdir(parents=True, exist_ok=True)
+            with rendering(site, config, fresh, partial(_write_page, staging, config.base_url)) as rendered:
+                once_forked()
+                carry_over(staging, out, kept)
+                seen: dict[object, object] = {}
+                recorded.update(
+                    (path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered
+                )
+            searched = search_payload()
     with removing(staging):  # the previous output
         for path, entry in recorded.items():
             caches.output.put(path, entry)
         facts = {path: facts for path, (_, facts, *_) in recorded.items()}
         return len(fresh), searched, check_site(out, config.base_url, facts) if check else []
+
+
+def _plan(
+    config: SiteConfig, site: Site, out: Path, cache: Cache
+) -> tuple[list[Page], dict[str, str], dict[str, tuple[str, PageFacts, int, int]]]:
+    """The pages to render, every page's digest, and the cache's entries of the pages kept as they are.
+
+    A page is kept when its digest and its file in the output are both as the cache recorded them.
+    """
+    planned = plan_pages(site)
+    keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
+    recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
+    folder = str(out)
+    for path, key in keys.items():
+        entry = cache.get(path)
+        if entry and entry[0] == key and entry[2:] == file_status(os.path.join(folder, path)):
+            recorded[path] = entry
+    return [page for page in planned if page.path not in recorded], keys, recorded
 
 
 def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes]) -> Payload:

@@ -85,7 +85,8 @@ def shared(facts: PageFacts, seen: dict[object, object]) -> PageFacts:
 def check_site(site: Path, base_url: str | None = None, facts: Mapping[str, PageFacts] | None = None) -> list[Problem]:
     """Every problem in a built site: broken or escaping links, missing assets, duplicate ids.
 
-    `facts` holds pages already read (by name in the site); other pages are read here.
+    `facts` holds pages already read (by name in the site), by page_facts() with the
+    same base_url; other pages are read here.
     """
     site = site.absolute()
     files, folders = set(), set()
@@ -122,7 +123,7 @@ def find_problems(
         for link in links:
             if _names_its_page(link[0]):
                 to_itself[folder].add(link)
-            elif not _plainly_fine(folder, *link, files) and _problem(
+            elif not _plainly_fine(folder, link[0], files) and _problem(
                 posixpath.join(folder, "_"), *link, files, folders, ids, base_url
             ):
                 bad[folder].add(link)
@@ -136,7 +137,7 @@ def find_problems(
     return problems
 
 
-def _plainly_fine(folder: str, url: str, loads: bool, files: set[str]) -> bool:
+def _plainly_fine(folder: str, url: str, files: set[str]) -> bool:
     """The common case, decided quickly: a plain relative path to a file."""
     if url.startswith("/") or url.endswith("/") or any(mark in url for mark in ":?#%&\\"):
         return False

@@ -7,7 +7,9 @@ import functools
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -17,13 +19,18 @@ T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+@contextmanager
+def frozen_for_forking() -> Iterator[None]:
+    """Fork in this block: the children's garbage collector leaves the objects they inherit alone.
 
-
-def before_forking() -> None:
-    """The children's garbage collector leaves the objects they inherit alone: no copy-on-write of them all."""
+    Otherwise its first full collection would write to every object, copying the
+    whole build's memory. This process collects them again after the block.
+    """
     gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
@@ -32,7 +39,7 @@ def no_garbage_collection() -> Iterator[None]:
 
     A build makes millions of objects that live until it ends and hardly any garbage,
     and each full collection walks them all (0.1 s at 10,000 papers, several times a
-    build). Forked children collect again: rendering makes garbage.
+    build). Forked children, which render most pages, collect as usual.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -57,18 +64,22 @@ def start_child(parent: int) -> None:
 def in_background(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
     """Run function() in a forked process while the block runs; the block gets a callable for its result.
 
-    The result, or the exception the function raised, comes back pickled. A block
-    that fails stops the process. Where processes cannot be forked, the function runs
-    when its result is first asked for.
+    The result, or the exception the function raised, comes back pickled (an exception
+    that cannot travel comes back as a RuntimeError with the child's traceback). A
+    block that fails stops the process. Where no process can be forked, the function
+    runs here when its result is first asked for.
     """
-    if not can_fork():
-        yield functools.cache(function)
-        return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    before_forking()
     process = context.Process(target=_run, args=(function, sender, os.getpid()), daemon=True)
-    process.start()
+    try:
+        with frozen_for_forking():
+            process.start()
+    except OSError:  # out of memory or processes
+        receiver.close()
+        sender.close()
+        yield functools.cache(function)
+        return
     sender.close()
     outcome: list[Any] = []
 
@@ -76,8 +87,9 @@ def in_background(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
         if not outcome:
             try:
                 outcome.append(receiver.recv())
-            except EOFError:
-                outcome.append(RuntimeError(f"a build process ended with status {process.exitcode}"))
+            except Exception as error:  # the child died, or its result could not be unpickled
+                process.join()
+                outcome.append(RuntimeError(f"a build process failed (status {process.exitcode}): {error!r}"))
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
         return outcome[0]
@@ -96,6 +108,13 @@ def _run(function: Callable[[], Any], sender: Connection, parent: int) -> None:
     start_child(parent)
     try:
         outcome = function()
-    except BaseException as error:  # the parent raises it
+    except BaseException as error:  # the parent raises it, if it can be rebuilt there
         outcome = error
-    sender.send(outcome)
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            outcome = RuntimeError(traceback.format_exc())
+    try:
+        sender.send(outcome)
+    except Exception:  # a result that cannot be pickled
+        sender.send(RuntimeError(traceback.format_exc()))

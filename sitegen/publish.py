@@ -53,7 +53,7 @@ def staged(out: Path, protected: Path) -> Iterator[Path]:
 
 
 def write_files(staging: Path, files: Iterable[tuple[str, bytes]], asset_dirs: Iterable[Path], out: Path) -> None:
-    """The asset folders, later ones winning, then generated files (path in the site, content).
+    """The asset folders, later ones winning, then generated files (path in the site, content), which win over assets.
 
     A generated file whose bytes the current output already has is carried over (a hard link).
     """
@@ -62,6 +62,7 @@ def write_files(staging: Path, files: Iterable[tuple[str, bytes]], asset_dirs: I
             shutil.copytree(folder, staging / "assets", dirs_exist_ok=True)
     for relative, content in files:
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+        (staging / relative).unlink(missing_ok=True)
         if _holds(out / relative, content):
             os.link(out / relative, staging / relative)
         else:

@@ -33,7 +33,7 @@ from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .model import PaperPage, Site
-from .processes import before_forking, can_fork, start_child
+from .processes import frozen_for_forking, start_child
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 RECENT_PAPERS = 12
@@ -290,16 +290,17 @@ def rendering(
     """
     env = environment(config)
     workers = min(os.cpu_count() or 1, int(sum(map(_cost, pages)) // PAGES_PER_WORKER))
-    if workers < 2 or not can_fork():
+    if workers < 2:
         yield ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
         return
     _compile_all(env, {page.template for page in pages})
     global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
     _job = (site, env, pages, finish)
-    before_forking()
     try:
         with ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), start_child, (os.getpid(),)) as pool:
-            yield (item for finished in pool.map(_render_numbers, _batches(pages)) for item in finished)
+            with frozen_for_forking():  # the workers are forked at the first batch sent
+                finished_batches = pool.map(_render_numbers, _batches(pages))
+            yield (item for finished in finished_batches for item in finished)
     finally:
         _job = None
 

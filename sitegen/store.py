@@ -68,6 +68,8 @@ def dump_yaml(values: Mapping[str, Any]) -> str:
     A list of plain words (a topic's thousands of slugs) is written the way the
     library writes it, without its (slow) help.
     """
+    if not values:
+        return "{}\n"
     return "".join(
         _plain_list(key, value) or yaml.dump(
             {key: value}, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
@@ -82,8 +84,8 @@ _resolver = yaml.resolver.Resolver()
 
 def _plain_list(key: str, value: Any) -> str | None:
     """`key:` and `- word` lines, if the key and every item are words YAML reads back as the same strings."""
-    if not isinstance(value, list) or not value or not all(type(item) is str for item in value):
-        return None
+    if not isinstance(value, list) or not value or len(key) >= 128 or not all(type(item) is str for item in value):
+        return None  # (a key of 128 characters or more is written `? key`)
     for word in (key, *value):
         if not PLAIN_WORD.match(word) or _resolver.resolve(yaml.ScalarNode, word, (True, False)) != _STRING:
             return None

@@ -35,3 +35,16 @@ def test_a_failing_block_stops_the_background_process(tmp_path):
     with pytest.raises(KeyError), in_background(slow):
         raise KeyError("the build failed")
     assert not marker.exists()
+
+
+class TwoPartError(Exception):
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"{what} at {where}")
+
+
+def test_an_error_that_cannot_travel_back_still_says_what_happened():
+    def fail() -> None:
+        raise TwoPartError("disk full", "assets/search-store.js")
+
+    with in_background(fail) as result, pytest.raises(RuntimeError, match="disk full at assets/search-store.js"):
+        result()

@@ -195,3 +195,11 @@ def test_without_an_atomic_exchange_the_new_site_replaces_the_old_and_nothing_is
     small.build()
     assert "stale" not in (small.out / "index.html").read_text()
     assert [path.name for path in small.out.parent.iterdir() if path.name.startswith(f".{small.out.name}.")] == []
+
+
+def test_a_site_asset_named_like_a_search_file_loses_to_the_generated_one(small: Site):
+    (small.root / "templates" / "assets").mkdir(parents=True)
+    (small.root / "templates" / "assets" / "search-store.js").write_text("mine")
+    for _ in range(2):  # cold, then incremental
+        small.build()
+        assert (small.out / "assets" / "search-store.js").read_text().startswith("window.sitegenSearchStore")
