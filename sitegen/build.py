@@ -354,11 +354,15 @@ def refresh_papers(
         taken={document.slug for document in loaded.documents} | loaded.unreadable,
     )
     documents = {document.slug: document for document in loaded.documents}
+    today = dt.date.today()
     for paper in papers:
         slug = slugs[paper.identity]
         document = by_identity.get(paper.identity)
         path = document.file if document else config.papers_dir / f"{slug}.md"
-        documents[slug] = store.refresh(document, path, store.paper_front_matter(paper, slug))
+        fresh = store.paper_front_matter(paper, slug)
+        if document is None or "added" not in document.meta:  # recorded once, then the user's
+            fresh["added"] = today
+        documents[slug] = store.refresh(document, path, fresh)
     new = sum(1 for document in documents.values() if document.on_disk is None)
     updated = sum(1 for document in documents.values() if document.changed) - new
     return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems

@@ -15,8 +15,11 @@ from urllib.parse import quote, urlsplit
 from .config import SiteConfig, display_path
 from .errors import Problem
 from .store import Document
+from .text import slugify
 
 Warn = Callable[[str, str], None]
+STATUSES = ("to-read", "reading", "read", "skipped")
+RATINGS = range(1, 6)
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
 
 
@@ -40,9 +43,10 @@ class PaperPage:
     sources: tuple[str, ...]
     abstract: str
     notes: str
-    status: str | None
-    rating: str | None
+    status: str | None  # one of STATUSES
+    rating: int | None  # one of RATINGS
     tags: tuple[str, ...]
+    added: dt.date | None  # when the paper file was made
 
     @property
     def year(self) -> int | None:
@@ -60,6 +64,14 @@ class TopicPage:
 
 
 @dataclass(frozen=True)
+class TagPage:
+    slug: str
+    url: str
+    name: str
+    papers: tuple[str, ...]  # slugs, newest first
+
+
+@dataclass(frozen=True)
 class Site:
     title: str
     description: str
@@ -69,6 +81,8 @@ class Site:
     problems: tuple[Problem, ...] = ()
     by_slug: Mapping[str, PaperPage] = field(default_factory=dict)
     topic_by_slug: Mapping[str, TopicPage] = field(default_factory=dict)
+    tags: tuple[TagPage, ...] = ()  # by name
+    tag_by_name: Mapping[str, TagPage] = field(default_factory=dict)  # every spelling of a tag
 
 
 def newest_first(paper: PaperPage) -> tuple[Any, ...]:
@@ -98,6 +112,7 @@ def build_site(config: SiteConfig, paper_docs: Iterable[Document], topic_docs: I
         )
         for topic in config.topics
     )
+    tags = _tags(papers)
     return Site(
         title=config.title,
         description=config.description,
@@ -107,7 +122,42 @@ def build_site(config: SiteConfig, paper_docs: Iterable[Document], topic_docs: I
         problems=tuple(problems),
         by_slug={paper.slug: paper for paper in papers},
         topic_by_slug={topic.slug: topic for topic in topics},
+        tags=tuple(tags.values()),
+        tag_by_name={name: tags[slugify(name, "tag")] for paper in papers for name in paper.tags},
     )
+
+
+def _tags(papers: list[PaperPage]) -> dict[str, TagPage]:
+    """A page for each tag; spellings with the same slug ("LLM", "llm") are one tag, named by its first spelling."""
+    spellings: dict[str, set[str]] = {}
+    tagged: dict[str, list[str]] = {}
+    for paper in papers:  # newest first
+        for name in dict.fromkeys(paper.tags):
+            slug = slugify(name, "tag")
+            spellings.setdefault(slug, set()).add(name)
+            if paper.slug not in tagged.setdefault(slug, []):
+                tagged[slug].append(paper.slug)
+    pages = [
+        TagPage(slug=slug, url=f"tags/{slug}.html", name=min(spellings[slug]), papers=tuple(tagged[slug]))
+        for slug in spellings
+    ]
+    return {page.slug: page for page in sorted(pages, key=lambda page: (page.name.casefold(), page.slug))}
+
+
+def reading_queue(papers: Iterable[PaperPage]) -> dict[str, list[PaperPage]]:
+    """The papers by status: `reading` and `to-read` oldest added first, `read` best rated first."""
+    by_status: dict[str, list[PaperPage]] = {status: [] for status in STATUSES}
+    for paper in papers:
+        if paper.status:
+            by_status[paper.status].append(paper)
+
+    def oldest_added(paper: PaperPage) -> tuple[Any, ...]:
+        return (paper.added is None, paper.added or dt.date.min, paper.title.casefold(), paper.slug)
+
+    for status in ("reading", "to-read", "skipped"):
+        by_status[status].sort(key=oldest_added)
+    by_status["read"].sort(key=lambda paper: (-(paper.rating or 0), *oldest_added(paper)))
+    return by_status
 
 
 def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -> PaperPage | None:
@@ -135,13 +185,14 @@ def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -
         sources=_strings(meta.get("sources"), "sources", warn),
         abstract=meta["abstract"] if isinstance(meta.get("abstract"), str) else "",
         notes=document.body,
-        status=_scalar(meta.get("status")),
-        rating=_scalar(meta.get("rating")),
-        tags=_strings(meta.get("tags"), "tags", warn),
+        status=_status(meta.get("status"), warn),
+        rating=_rating(meta.get("rating"), warn),
+        tags=tuple(tag for tag in _strings(meta.get("tags"), "tags", warn) if tag.strip()),
+        added=_date(meta.get("added"), warn, "added"),
     )
 
 
-def _date(value: Any, warn: Warn) -> dt.date | None:
+def _date(value: Any, warn: Warn, key: str = "date") -> dt.date | None:
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, dt.datetime):
@@ -149,8 +200,22 @@ def _date(value: Any, warn: Warn) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        warn("date", f"'date' must be YYYY-MM-DD, not {str(value)!r}; the paper is shown undated")
+        warn(key, f"'{key}' must be YYYY-MM-DD, not {str(value)!r}; ignored")
         return None
+
+
+def _status(value: Any, warn: Warn) -> str | None:
+    if value is None or value in STATUSES:
+        return value
+    warn("status", f"'status' must be one of {', '.join(STATUSES)}, not {str(value)!r}; ignored")
+    return None
+
+
+def _rating(value: Any, warn: Warn) -> int | None:
+    if value is None or (type(value) is int and value in RATINGS):
+        return value
+    warn("rating", f"'rating' must be a whole number from 1 to 5, not {str(value)!r}; ignored")
+    return None
 
 
 def _count(value: Any, key: str, warn: Warn) -> int | None:
@@ -160,12 +225,6 @@ def _count(value: Any, key: str, warn: Warn) -> int | None:
     return None
 
 
-def _scalar(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    return str(value)
-
-
 def _strings(value: Any, key: str, warn: Warn) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -173,7 +232,7 @@ def _strings(value: Any, key: str, warn: Warn) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list):
         return tuple(str(item) for item in value if item is not None and not isinstance(item, (dict, list)))
-    warn(key, f"'{key}' must be a list; ignored")
+    warn(key, f"'{key}' must be a list of words, not {str(value)!r}; ignored")
     return ()
 
 

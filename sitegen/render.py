@@ -32,7 +32,7 @@ from markupsafe import Markup
 from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
-from .model import PaperPage, Site
+from .model import PaperPage, Site, reading_queue
 from .processes import frozen_for_forking, start_child
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
@@ -203,6 +203,7 @@ def plan_pages(site: Site) -> list[Page]:
         return Page(template, path, "../" * path.count("/") if root is None else root, context, listed=listed)
 
     years = _by_year(site.papers)
+    queue = reading_queue(site.papers)
     counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
         Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
@@ -213,6 +214,11 @@ def plan_pages(site: Site) -> list[Page]:
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
                  len(topic.papers))
             for topic in site.topics
+        ),
+        page("reading.html", "reading.html", listed=sum(map(len, queue.values())), queue=queue),
+        *(
+            Page("tag.html", tag.url, "../", {"tag": tag}, tuple(site.by_slug[s] for s in tag.papers), len(tag.papers))
+            for tag in site.tags
         ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
         page("404.html", "404.html", root=site.base_url or ""),

@@ -59,7 +59,7 @@ def test_keyword_topic_takes_papers_from_every_dump(sample: Site):
 def test_no_broken_root_relative_or_directory_links(sample: Site):
     assert check_site(sample.out) == []
     pages = list(sample.out.rglob("*.html"))
-    assert len(pages) == 346 + 6 + 4  # papers, topics, index/papers/search/404
+    assert len(pages) == 346 + 6 + 5  # papers, topics, index/papers/search/reading/404
 
 
 def test_home_page_shows_topics_with_counts_and_recent_papers(sample: Site):

@@ -43,7 +43,7 @@ def test_front_matter_has_exactly_the_machine_keys_and_an_empty_body(listing: Si
     text = listing.paper_file("shared-paper").read_text()
     assert text.endswith("---\n") and text.count("---\n") == 2
     assert list(meta_of(listing.paper_file("shared-paper"))) == [
-        "title", "slug", "date", "authors", "upvotes", "links", "topics", "sources", "abstract",
+        "title", "slug", "date", "authors", "upvotes", "links", "topics", "sources", "abstract", "added",
     ]
 
 
