@@ -12,11 +12,18 @@ from .build import build
 from .check import check_site
 from .config import display_path, load_config, normalize_base_url
 from .errors import SitegenError
+from .mark import describe, mark
+from .model import RATINGS, STATUSES
 
 BUILD_EXAMPLES = """examples:
   python -m sitegen build                      # site.yaml here, output in _site/
   python -m sitegen build --config my/site.yaml --out public
   python -m sitegen build --base-url https://me.github.io/reading-list/
+"""
+MARK_EXAMPLES = """examples:
+  python -m sitegen mark data-filtering-networks --status read --rating 4
+  python -m sitegen mark "data filtering networks" --tag datasets --tag clip
+  python -m sitegen mark data-filtering-networks --untag clip --status to-read
 """
 CHECK_EXAMPLES = """example:
   python -m sitegen check                      # the site in _site/, exit 1 if anything is wrong
@@ -49,6 +56,20 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check_verb.set_defaults(run=run_check)
+    mark_verb = verbs.add_parser(
+        "mark",
+        help="set a paper's status, rating or tags in its file (nothing else in it changes)",
+        epilog=MARK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mark_verb.add_argument("query", help="the paper's slug, or words of its title")
+    mark_verb.add_argument("--status", choices=STATUSES, help="where the paper is in your reading")
+    mark_verb.add_argument("--rating", type=int, choices=RATINGS, help="how good it was, 1 to 5")
+    mark_verb.add_argument("--tag", action="append", default=[], help="add a tag (repeat for several)")
+    mark_verb.add_argument("--untag", action="append", default=[], help="remove a tag (repeat for several)")
+    mark_verb.add_argument("--config", type=Path, default=Path("site.yaml"), help="the site's config")
+    mark_verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    mark_verb.set_defaults(run=run_mark)
     for verb in (build_verb, check_verb):
         verb.add_argument(
             "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
@@ -83,9 +104,16 @@ def run_check(args: argparse.Namespace, out: Path) -> int:
     return 1 if problems else 0
 
 
+def run_mark(args: argparse.Namespace, out: Path) -> int:
+    if args.status is None and args.rating is None and not args.tag and not args.untag:
+        raise SitegenError("say what to set: --status, --rating, --tag or --untag")
+    print(describe(mark(args.config, args.query, args.status, args.rating, tuple(args.tag), tuple(args.untag))))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    out = args.out if args.out is not None else args.config.parent / "_site"
+    out = getattr(args, "out", None) or args.config.parent / "_site"
     try:
         return args.run(args, out)
     except SitegenError as error:
