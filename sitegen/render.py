@@ -208,7 +208,7 @@ def plan_pages(site: Site) -> list[Page]:
     return [
         Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
         page("papers.html", "papers.html", listed=len(site.papers), years=years),
-        page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()]),
+        page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()], tags=site.tags),
         *(page("paper.html", f"papers/{paper.slug}.html", paper=paper) for paper in site.papers),
         *(
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),

@@ -281,13 +281,14 @@ def _text_files_content(site: Site, entries: list[_Entry], cache: Cache | None) 
 
 
 def _store(site: Site, entries: list[_Entry]) -> dict[str, object]:
-    """What a result shows before its snippet: title, page, date, upvotes, topics, code, tags, text file."""
+    """What a result shows before its snippet: title, page, date, upvotes, topics, code, tags, text file, status."""
     topic_number = {topic.slug: number for number, topic in enumerate(site.topics)}
     return {
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
         "indexFiles": _index_files(site),
         "topics": [[topic.slug, topic.title] for topic in site.topics],
+        "tagSlugs": {name: tag.slug for name, tag in sorted(site.tag_by_name.items())},
         "docs": [_stored(entry.paper, topic_number, entry.text_file) for entry in entries],
     }
 
@@ -302,6 +303,7 @@ def _stored(paper: PaperPage, topic_number: dict[str, int], text_file: int) -> l
         int(any(link.is_code for link in paper.links)),
         list(paper.tags),
         text_file,
+        paper.status or "",
     ]
 
 

@@ -218,8 +218,8 @@ def test_search_files_and_payload_of_the_sample(sample: Site):
     loaded = [assets / "lunr.min.js", assets / "search.js", assets / "search-store.js", *index]
     total = sum(len(gzip.compress(path.read_bytes())) for path in loaded)
     assert total < 200 * 1024
-    # What a result shows before its snippet: title, page, date, upvotes, topics, has code, tags, text file.
-    assert all(len(doc) == 8 for doc in store["docs"])
+    # What a result shows before its snippet: title, page, date, upvotes, topics, has code, tags, text file, status.
+    assert all(len(doc) == 9 for doc in store["docs"])
     assert {doc[7] for doc in store["docs"]} == set(range(len(texts)))
     text_of = {}
     for path in texts:

@@ -617,3 +617,39 @@ def test_search_page_lists_more_results_as_the_end_comes_into_view(tab: Tab, sam
         results = search_page_results(page)
     assert len(results) == total == len(set(titles(results)))
     tab.assert_clean(sample_url)
+
+
+# ---------- 11: reading state as filters ----------
+
+MARKED = {  # title → what the user put in its front matter
+    "Sparse networks one": "status: read\ntags: [LLM]\n",
+    "Sparse networks two": "status: to-read\ntags: [llm, vision]\n",
+    "Sparse networks three": "status: read\n",
+    "Sparse networks four": "",
+}
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_search_page_filters_by_status_and_by_tag(tab: Tab, site: Site, origin: str) -> None:
+    build_one_topic_site(site, [(title, LONG_ABSTRACT) for title in MARKED])
+    for title, state in MARKED.items():
+        path = site.paper_file(title.lower().replace(" ", "-"))
+        path.write_text(path.read_text().replace("---\n", "---\n" + state, 1))
+    site.build()
+    page = tab.page
+    with site_base_url(site.out, origin, SUB_PATH) as base_url:
+        assert len(open_search_page(tab, base_url, "q=sparse")) == 4
+        page.select_option("select[name=status]", "read")
+        read = wait_for_url_parameters(page, {"q": "sparse", "status": "read"})
+        assert sorted(titles(read)) == ["Sparse networks one", "Sparse networks three"]
+        page.select_option("select[name=tag]", "llm")  # "LLM" and "llm" are one tag
+        tagged = wait_for_url_parameters(page, {"q": "sparse", "status": "read", "tag": "llm"})
+        assert titles(tagged) == ["Sparse networks one"]
+        page.select_option("select[name=status]", "")
+        assert sorted(titles(wait_for_url_parameters(page, {"q": "sparse", "tag": "llm"}))) == [
+            "Sparse networks one", "Sparse networks two"
+        ]
+        tag_link = page.locator("#search-results a.tag", has_text="#vision")
+        expect(tag_link).to_have_attribute("href", re.compile(r"tags/vision\.html$"))
+        open_link_and_expect_heading(page, tag_link, "#vision")
+        tab.assert_clean(base_url)

@@ -516,6 +516,10 @@
     return months[parts[1] - 1] + " " + parts[2] + ", " + parts[0];
   }
 
+  function filtering(filters) {
+    return filters && (filters.topic || filters.year || filters.code || filters.status || filters.tag);
+  }
+
   /** Results as {items: [{number, terms}]} after search, filters and sort; or {error}; or {loading}. */
   function find(query, filters) {
     var docs = state.store.docs, found;
@@ -537,7 +541,7 @@
         if (error instanceof global.lunr.QueryParseError) return { error: "Cannot read that query: " + error.message };
         throw error;
       }
-    } else if (filters && (filters.topic || filters.year || filters.code)) {
+    } else if (filtering(filters)) {
       found = docs.map(function (_, number) { return { number: number, terms: [] }; });
     } else {
       found = [];
@@ -552,6 +556,8 @@
       if (filters.topic && doc[4].indexOf(topicNumber) < 0) return false;
       if (filters.year && doc[2].slice(0, 4) !== filters.year) return false;
       if (filters.code && !doc[5]) return false;
+      if (filters.status && doc[8] !== filters.status) return false;
+      if (filters.tag && !doc[6].some(function (tag) { return state.store.tagSlugs[tag] === filters.tag; })) return false;
       return true;
     });
     if (filters && filters.sort === "date") {
@@ -583,7 +589,12 @@
       chip.tabIndex = -1;
       meta.appendChild(chip);
     });
-    doc[6].forEach(function (tag) { meta.appendChild(node("span", "tag", "#" + tag)); });
+    doc[6].forEach(function (tag) {
+      var link = node("a", "tag", "#" + tag);
+      link.href = root + "tags/" + state.store.tagSlugs[tag] + ".html";
+      link.tabIndex = -1;
+      meta.appendChild(link);
+    });
     li.appendChild(meta);
     var excerpt = node("p", "excerpt");
     li.appendChild(excerpt);
@@ -679,6 +690,8 @@
       topic: controls.elements.topic.value,
       year: controls.elements.year.value,
       code: controls.elements.code.checked,
+      status: controls.elements.status.value,
+      tag: controls.elements.tag ? controls.elements.tag.value : "",
       sort: controls.elements.sort.value
     };
   }
@@ -689,6 +702,8 @@
     if (filters.topic) params.set("topic", filters.topic);
     if (filters.year) params.set("year", filters.year);
     if (filters.code) params.set("code", "1");
+    if (filters.status) params.set("status", filters.status);
+    if (filters.tag) params.set("tag", filters.tag);
     if (filters.sort !== "relevance") params.set("sort", filters.sort);
     var search = params.toString();
     try {
@@ -714,7 +729,7 @@
       return;
     }
     pageStatus.textContent = outcome.items.length ? countText(outcome.items.length, query) :
-      "No papers match \u201c" + query + "\u201d" + (filters.topic || filters.year || filters.code ? " with these filters." : ".");
+      "No papers match \u201c" + query + "\u201d" + (filtering(filters) ? " with these filters." : ".");
     state.shown = showResults(outcome.items);
   }
 
@@ -819,6 +834,8 @@
     controls.elements.topic.value = params.get("topic") || "";
     controls.elements.year.value = params.get("year") || "";
     controls.elements.code.checked = params.get("code") === "1";
+    controls.elements.status.value = params.get("status") || "";
+    if (controls.elements.tag) controls.elements.tag.value = params.get("tag") || "";
     controls.elements.sort.value = params.get("sort") || "relevance";
     controls.addEventListener("change", function () { schedule(renderPage); });
     controls.addEventListener("submit", function (event) { event.preventDefault(); });
