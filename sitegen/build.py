@@ -27,6 +27,7 @@ from .check import PageFacts, check_site, page_facts, shared
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
+from .export import export_files
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import in_background, no_garbage_collection
@@ -215,12 +216,14 @@ def _plan(
 
 
 def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes]) -> Payload:
-    """Write the search files into the staged output and save their cache; return what search loads first.
+    """Write the search files and the exports into the staged output, save the search cache.
 
-    `loaded_too` is what else search loads before it answers (lunr.js, search.js).
+    Returns the size of what search loads before it answers.
+
+    `loaded_too` is what else it loads before it answers (lunr.js, search.js).
     """
     files = search_files(site, cache)
-    write_files(staging, files, [], out)
+    write_files(staging, files + export_files(site), [], out)
     made = payload([content for path, content in files if loads_first(path)] + loaded_too, cache)
     cache.save()
     return made

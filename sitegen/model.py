@@ -7,6 +7,7 @@ anything unusable becomes a Problem and a sensible default, never an exception.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ class PaperPage:
     rating: int | None  # one of RATINGS
     tags: tuple[str, ...]
     added: dt.date | None  # when the paper file was made
+    arxiv: str | None  # its arXiv identifier, if the user gave one
 
     @property
     def year(self) -> int | None:
@@ -189,6 +191,7 @@ def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -
         rating=_rating(meta.get("rating"), warn),
         tags=tuple(tag for tag in _strings(meta.get("tags"), "tags", warn) if tag.strip()),
         added=_date(meta.get("added"), warn, "added"),
+        arxiv=_arxiv(meta.get("arxiv"), warn),
     )
 
 
@@ -208,6 +211,23 @@ def _status(value: Any, warn: Warn) -> str | None:
     if value is None or value in STATUSES:
         return value
     warn("status", f"'status' must be one of {', '.join(STATUSES)}, not {str(value)!r}; ignored")
+    return None
+
+
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+
+
+def _arxiv(value: Any, warn: Warn) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):  # YAML reads `arxiv: 2309.17420` as a number: 4 digits after the dot before 2015
+        month = int(value)
+        digits = 5 if month >= 1501 else 4
+        value = f"{month:04d}.{round((value - month) * 10**digits):0{digits}d}"
+    text = str(value).strip().removeprefix("arXiv:").removeprefix("arxiv:")
+    if ARXIV_ID.fullmatch(text):
+        return text
+    warn("arxiv", f"'arxiv' must be an arXiv identifier such as 2309.17425, not {str(value)!r}; ignored")
     return None
 
 

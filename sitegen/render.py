@@ -32,6 +32,7 @@ from markupsafe import Markup
 from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
+from .export import bibtex_entry, citation_keys
 from .model import PaperPage, Site, reading_queue
 from .processes import frozen_for_forking, start_child
 
@@ -180,7 +181,8 @@ def environment(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        markdown=Markdown(), plain_text=plain_text, long_date=long_date, excerpt=excerpt, href=href_of
+        markdown=Markdown(), plain_text=plain_text, long_date=long_date, excerpt=excerpt, href=href_of,
+        bibtex=bibtex_entry,
     )
     env.globals.update(lookup_links=lookup_links)
     return env
@@ -204,12 +206,14 @@ def plan_pages(site: Site) -> list[Page]:
 
     years = _by_year(site.papers)
     queue = reading_queue(site.papers)
+    cite_keys = citation_keys(site.papers)
     counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
         Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
         page("papers.html", "papers.html", listed=len(site.papers), years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()], tags=site.tags),
-        *(page("paper.html", f"papers/{paper.slug}.html", paper=paper) for paper in site.papers),
+        *(page("paper.html", f"papers/{paper.slug}.html", paper=paper, cite_key=cite_keys[paper.slug])
+          for paper in site.papers),
         *(
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
                  len(topic.papers))

@@ -858,4 +858,27 @@
   global.addEventListener("pageshow", function (event) {
     if (event.persisted && page) ensureLoaded().then(renderPage);
   });
+
+  /* ----- paper pages: the Cite button copies the BibTeX entry, or selects it where it cannot ----- */
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var status = document.getElementById(button.getAttribute("aria-describedby"));
+    function select() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      global.getSelection().removeAllRanges();
+      global.getSelection().addRange(range);
+      status.textContent = "Selected: press Ctrl+C (\u2318C on a Mac) to copy it.";
+    }
+    if (global.navigator.clipboard && global.isSecureContext) {
+      global.navigator.clipboard.writeText(source.textContent).then(function () {
+        status.textContent = "Copied to the clipboard.";
+      }, select);
+    } else {
+      select();
+    }
+  });
 })(typeof window !== "undefined" ? window : globalThis);

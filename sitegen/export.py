@@ -1,0 +1,138 @@
+"""Citations and exports of the whole list: BibTeX, CSV and CSL-JSON, in the site's export/ folder.
+
+Only what a citation needs leaves the paper files: the title, the year, a URL and the
+upvotes; the CSV adds the reading state. Nothing else from the front matter goes out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote_plus
+
+from .model import PaperPage, Site
+
+LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
+    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+LATEX_SPECIALS = re.compile("|".join(map(re.escape, LATEX_SPECIAL)))
+SMALL_WORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward", "via", "is",
+               "are", "do", "does", "how", "what", "why", "when", "can", "we", "from", "by", "at", "as", "into"}
+CSV_COLUMNS = ["key", "title", "date", "authors", "upvotes", "url", "topics", "status", "rating", "tags", "added",
+               "page"]
+
+
+def export_files(site: Site) -> list[tuple[str, bytes]]:
+    """(path in the site, content) of every export: all papers, and each topic's papers in BibTeX."""
+    keys = citation_keys(site.papers)
+    files = [
+        ("export/papers.bib", bibtex(site.papers, keys).encode()),
+        ("export/papers.csv", csv_text(site, keys).encode()),
+        ("export/papers.json", csl_json(site.papers, keys).encode()),
+    ]
+    for topic in site.topics:
+        papers = [site.by_slug[slug] for slug in topic.papers]
+        files.append((f"export/topics/{topic.slug}.bib", bibtex(papers, keys).encode()))
+    return files
+
+
+def citation_keys(papers: Iterable[PaperPage]) -> dict[str, str]:
+    """Each paper's key (by slug): its title's first significant word and its year; `b`, `c`… after the first.
+
+    Papers that would share a key are told apart in slug order, so keys do not depend
+    on the order of the dumps.
+    """
+    keys: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for paper in sorted(papers, key=lambda paper: paper.slug):
+        base = _first_word(paper.title) + (str(paper.year) if paper.year else "")
+        count = taken.get(base, 0)
+        taken[base] = count + 1
+        keys[paper.slug] = base + _letters(count)
+    return keys
+
+
+def _first_word(title: str) -> str:
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
+    return next((word for word in words if word not in SMALL_WORDS), words[0] if words else "paper")
+
+
+def _letters(count: int) -> str:
+    """"" for the first, then b … z, then ba, bb …: never a key that another base could end with by itself."""
+    if count == 0:
+        return ""
+    letters = ""
+    while count:
+        count, digit = divmod(count, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+    return letters
+
+
+def latex(text: str) -> str:
+    """Text with LaTeX's special characters escaped, on one line."""
+    return LATEX_SPECIALS.sub(lambda match: LATEX_SPECIAL[match.group()], " ".join(text.split()))
+
+
+def paper_url(paper: PaperPage) -> str:
+    """Where to read the paper: its arXiv page when its file gives `arxiv:`, else a search for its title."""
+    if paper.arxiv:
+        return f"https://arxiv.org/abs/{paper.arxiv}"
+    return f"https://huggingface.co/papers?q={quote_plus(paper.title)}"
+
+
+def upvotes_note(paper: PaperPage) -> str:
+    if paper.upvotes is None:
+        return ""
+    return f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''} on Hugging Face"
+
+
+def bibtex_entry(paper: PaperPage, key: str) -> str:
+    fields = [("title", f"{{{latex(paper.title)}}}")]
+    if paper.year:
+        fields.append(("year", str(paper.year)))
+    fields.append(("url", paper_url(paper)))
+    if paper.upvotes is not None:
+        fields.append(("note", latex(upvotes_note(paper))))
+    body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+    return f"@misc{{{key},\n{body}}}\n"
+
+
+def bibtex(papers: Iterable[PaperPage], keys: Mapping[str, str]) -> str:
+    return "\n".join(bibtex_entry(paper, keys[paper.slug]) for paper in papers)
+
+
+def csv_text(site: Site, keys: Mapping[str, str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for paper in site.papers:
+        writer.writerow([
+            keys[paper.slug], paper.title, paper.date.isoformat() if paper.date else "", _blank(paper.authors),
+            _blank(paper.upvotes), paper_url(paper), "; ".join(site.topic_by_slug[s].title for s in paper.topics),
+            paper.status or "", _blank(paper.rating), "; ".join(paper.tags),
+            paper.added.isoformat() if paper.added else "", paper.url,
+        ])
+    return out.getvalue()
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def csl_json(papers: Iterable[PaperPage], keys: Mapping[str, str]) -> str:
+    """CSL-JSON, which Zotero, Pandoc and citeproc read."""
+    items = []
+    for paper in papers:
+        item: dict[str, object] = {"id": keys[paper.slug], "type": "article", "title": paper.title,
+                                   "URL": paper_url(paper)}
+        if paper.date:
+            item["issued"] = {"date-parts": [[paper.date.year, paper.date.month, paper.date.day]]}
+        if paper.upvotes is not None:
+            item["note"] = upvotes_note(paper)
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=1) + "\n"
