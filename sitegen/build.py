@@ -9,7 +9,8 @@ import os
 import posixpath
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import partial
@@ -27,7 +28,7 @@ from .check import PageFacts, check_site, page_facts, shared
 from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
-from .export import export_files
+from .export import citation_keys, export_files
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import in_background, no_garbage_collection
@@ -175,10 +176,12 @@ def write_output(
     """
     library = lunr_files()
     loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
+    cite_keys = citation_keys(site.papers)
     with staged(out, config.root) as staging:
         write_files(staging, library, asset_dirs(config), out)  # before the search files, which win a name clash
-        with in_background(partial(write_search, site, caches.search, staging, out, loaded_too)) as search_payload:
-            fresh, keys, recorded = _plan(config, site, out, caches.output)
+        in_child = partial(write_search, site, caches.search, staging, out, loaded_too, cite_keys)
+        with in_background(in_child) as search_payload:
+            fresh, keys, recorded = _plan(config, site, cite_keys, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:
                 (staging / folder).mkdir(parents=True, exist_ok=True)
@@ -198,13 +201,13 @@ def write_output(
 
 
 def _plan(
-    config: SiteConfig, site: Site, out: Path, cache: Cache
+    config: SiteConfig, site: Site, cite_keys: Mapping[str, str], out: Path, cache: Cache
 ) -> tuple[list[Page], dict[str, str], dict[str, tuple[str, PageFacts, int, int]]]:
     """The pages to render, every page's digest, and the cache's entries of the pages kept as they are.
 
     A page is kept when its digest and its file in the output are both as the cache recorded them.
     """
-    planned = plan_pages(site)
+    planned = plan_pages(site, cite_keys)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
     recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
     folder = str(out)
@@ -215,7 +218,9 @@ def _plan(
     return [page for page in planned if page.path not in recorded], keys, recorded
 
 
-def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes]) -> Payload:
+def write_search(
+    site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes], cite_keys: Mapping[str, str]
+) -> Payload:
     """Write the search files and the exports into the staged output, save the search cache.
 
     Returns the size of what search loads before it answers.
@@ -223,10 +228,11 @@ def write_search(site: Site, cache: Cache, staging: Path, out: Path, loaded_too:
     `loaded_too` is what else it loads before it answers (lunr.js, search.js).
     """
     files = search_files(site, cache)
-    write_files(staging, files + export_files(site), [], out)
-    made = payload([content for path, content in files if loads_first(path)] + loaded_too, cache)
+    with ThreadPoolExecutor(1) as thread:  # compressing (to measure) runs outside the GIL, beside the exports
+        measured = thread.submit(payload, [content for path, content in files if loads_first(path)] + loaded_too, cache)
+        write_files(staging, files + export_files(site, cite_keys), [], out)
     cache.save()
-    return made
+    return measured.result()
 
 
 def _write_page(staging: Path, base_url: str | None, path: str, html: str) -> tuple[PageFacts, int, int]:

@@ -27,17 +27,20 @@ CSV_COLUMNS = ["key", "title", "date", "authors", "upvotes", "url", "topics", "s
                "page"]
 
 
-def export_files(site: Site) -> list[tuple[str, bytes]]:
-    """(path in the site, content) of every export: all papers, and each topic's papers in BibTeX."""
-    keys = citation_keys(site.papers)
+def export_files(site: Site, keys: Mapping[str, str]) -> list[tuple[str, bytes]]:
+    """(path in the site, content) of every export: all papers, and each topic's papers in BibTeX.
+
+    `keys` are the papers' citation keys (citation_keys).
+    """
+    urls = {paper.slug: paper_url(paper) for paper in site.papers}
+    entries = {paper.slug: bibtex_entry(paper, keys[paper.slug], urls[paper.slug]) for paper in site.papers}
     files = [
-        ("export/papers.bib", bibtex(site.papers, keys).encode()),
-        ("export/papers.csv", csv_text(site, keys).encode()),
-        ("export/papers.json", csl_json(site.papers, keys).encode()),
+        ("export/papers.bib", "\n".join(entries.values()).encode()),
+        ("export/papers.csv", csv_text(site, keys, urls).encode()),
+        ("export/papers.json", csl_json(site.papers, keys, urls).encode()),
     ]
     for topic in site.topics:
-        papers = [site.by_slug[slug] for slug in topic.papers]
-        files.append((f"export/topics/{topic.slug}.bib", bibtex(papers, keys).encode()))
+        files.append((f"export/topics/{topic.slug}.bib", "\n".join(entries[slug] for slug in topic.papers).encode()))
     return files
 
 
@@ -91,29 +94,25 @@ def upvotes_note(paper: PaperPage) -> str:
     return f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''} on Hugging Face"
 
 
-def bibtex_entry(paper: PaperPage, key: str) -> str:
+def bibtex_entry(paper: PaperPage, key: str, url: str | None = None) -> str:
     fields = [("title", f"{{{latex(paper.title)}}}")]
     if paper.year:
         fields.append(("year", str(paper.year)))
-    fields.append(("url", paper_url(paper)))
+    fields.append(("url", url or paper_url(paper)))
     if paper.upvotes is not None:
         fields.append(("note", latex(upvotes_note(paper))))
     body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
     return f"@misc{{{key},\n{body}}}\n"
 
 
-def bibtex(papers: Iterable[PaperPage], keys: Mapping[str, str]) -> str:
-    return "\n".join(bibtex_entry(paper, keys[paper.slug]) for paper in papers)
-
-
-def csv_text(site: Site, keys: Mapping[str, str]) -> str:
+def csv_text(site: Site, keys: Mapping[str, str], urls: Mapping[str, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for paper in site.papers:
         writer.writerow([
             keys[paper.slug], paper.title, paper.date.isoformat() if paper.date else "", _blank(paper.authors),
-            _blank(paper.upvotes), paper_url(paper), "; ".join(site.topic_by_slug[s].title for s in paper.topics),
+            _blank(paper.upvotes), urls[paper.slug], "; ".join(site.topic_by_slug[s].title for s in paper.topics),
             paper.status or "", _blank(paper.rating), "; ".join(paper.tags),
             paper.added.isoformat() if paper.added else "", paper.url,
         ])
@@ -124,15 +123,15 @@ def _blank(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def csl_json(papers: Iterable[PaperPage], keys: Mapping[str, str]) -> str:
+def csl_json(papers: Iterable[PaperPage], keys: Mapping[str, str], urls: Mapping[str, str]) -> str:
     """CSL-JSON, which Zotero, Pandoc and citeproc read."""
     items = []
     for paper in papers:
         item: dict[str, object] = {"id": keys[paper.slug], "type": "article", "title": paper.title,
-                                   "URL": paper_url(paper)}
+                                   "URL": urls[paper.slug]}
         if paper.date:
             item["issued"] = {"date-parts": [[paper.date.year, paper.date.month, paper.date.day]]}
         if paper.upvotes is not None:
             item["note"] = upvotes_note(paper)
         items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(items, ensure_ascii=False) + "\n"  # no indent: the C encoder, five times faster

@@ -32,7 +32,7 @@ from markupsafe import Markup
 from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
-from .export import bibtex_entry, citation_keys
+from .export import bibtex_entry
 from .model import PaperPage, Site, reading_queue
 from .processes import frozen_for_forking, start_child
 
@@ -198,7 +198,7 @@ class Page:
     listed: int = 0  # how many papers the page lists: most of what rendering it costs
 
 
-def plan_pages(site: Site) -> list[Page]:
+def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
     """Every page of the site, with what its template is given besides `site`."""
 
     def page(template: str, path: str, root: str | None = None, listed: int = 0, **context: object) -> Page:
@@ -206,7 +206,6 @@ def plan_pages(site: Site) -> list[Page]:
 
     years = _by_year(site.papers)
     queue = reading_queue(site.papers)
-    cite_keys = citation_keys(site.papers)
     counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
         Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
