@@ -29,6 +29,7 @@ from .config import SiteConfig, capture_years, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .export import citation_keys, export_files
+from .feeds import feed_files
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import in_background, no_garbage_collection
@@ -159,7 +160,7 @@ def _summary(
         updated=updated,
         pages=pages,
         search=search_payload,
-        notes=capture_notes(config, dumps),
+        notes=capture_notes(config, dumps) + (() if config.base_url else (NO_FEEDS,)),
         problems=tuple(sorted(problems)),
         seconds=time.perf_counter() - started,
     )
@@ -177,11 +178,14 @@ def write_output(
     library = lunr_files()
     loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
     cite_keys = citation_keys(site.papers)
+    planned = plan_pages(site, cite_keys)
     with staged(out, config.root) as staging:
         write_files(staging, library, asset_dirs(config), out)  # before the search files, which win a name clash
-        in_child = partial(write_search, site, caches.search, staging, out, loaded_too, cite_keys)
-        with in_background(in_child) as search_payload:
-            fresh, keys, recorded = _plan(config, site, cite_keys, out, caches.output)
+        generated = partial(
+            write_generated, site, caches.search, staging, out, loaded_too, cite_keys, [page.path for page in planned]
+        )
+        with in_background(generated) as search_payload:
+            fresh, keys, recorded = _plan(config, site, planned, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:
                 (staging / folder).mkdir(parents=True, exist_ok=True)
@@ -201,13 +205,12 @@ def write_output(
 
 
 def _plan(
-    config: SiteConfig, site: Site, cite_keys: Mapping[str, str], out: Path, cache: Cache
+    config: SiteConfig, site: Site, planned: list[Page], out: Path, cache: Cache
 ) -> tuple[list[Page], dict[str, str], dict[str, tuple[str, PageFacts, int, int]]]:
     """The pages to render, every page's digest, and the cache's entries of the pages kept as they are.
 
     A page is kept when its digest and its file in the output are both as the cache recorded them.
     """
-    planned = plan_pages(site, cite_keys)
     keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
     recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
     folder = str(out)
@@ -218,19 +221,19 @@ def _plan(
     return [page for page in planned if page.path not in recorded], keys, recorded
 
 
-def write_search(
-    site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes], cite_keys: Mapping[str, str]
+def write_generated(
+    site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes], cite_keys: Mapping[str, str],
+    pages: list[str],
 ) -> Payload:
-    """Write the search files and the exports into the staged output, save the search cache.
+    """Write what is made from the whole site into the staged output: search, exports, feeds; save the search cache.
 
-    Returns the size of what search loads before it answers.
-
-    `loaded_too` is what else it loads before it answers (lunr.js, search.js).
+    Returns the size of what search loads before it answers, `loaded_too` (lunr.js,
+    search.js) included. `pages` are the site's pages, for the sitemap.
     """
     files = search_files(site, cache)
     with ThreadPoolExecutor(1) as thread:  # compressing (to measure) runs outside the GIL, beside the exports
         measured = thread.submit(payload, [content for path, content in files if loads_first(path)] + loaded_too, cache)
-        write_files(staging, files + export_files(site, cite_keys), [], out)
+        write_files(staging, files + export_files(site, cite_keys) + feed_files(site, pages), [], out)
     cache.save()
     return measured.result()
 
@@ -399,6 +402,9 @@ def refresh_topics(config: SiteConfig, site: Site, loaded: store.Loaded) -> list
         for topic in site.topics
         if topic.slug not in loaded.unreadable
     ]
+
+
+NO_FEEDS = "no feeds or sitemap: they need the site's address (base_url in site.yaml, or --base-url)"
 
 
 def capture_notes(config: SiteConfig, dumps: list[Dump]) -> tuple[str, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import Site
 
+from sitegen.build import NO_FEEDS
+
 GOOD_TOPIC = "  - title: Alpha\n    dumps: [a.txt]\n"
 
 
@@ -65,7 +67,8 @@ def test_good_config_builds_and_prints_one_summary_line(site: Site):
     assert lines[0] == (
         "note: content/dumps/a.txt: dates without a year use 2022 (inferred: the latest explicit year is 2021)"
     )
-    assert lines[1] == "warning: content/dumps/empty.txt: no papers found (empty or header-only dump)"
-    assert lines[2].startswith("built _site/ from 2 dumps: 2 entries, 2 papers (0 duplicates merged); ")
-    assert "paper files 2 new, 0 updated" in lines[2] and "1 warning;" in lines[2]
-    assert len(lines) == 3
+    assert lines[1] == f"note: {NO_FEEDS}"
+    assert lines[2] == "warning: content/dumps/empty.txt: no papers found (empty or header-only dump)"
+    assert lines[3].startswith("built _site/ from 2 dumps: 2 entries, 2 papers (0 duplicates merged); ")
+    assert "paper files 2 new, 0 updated" in lines[3] and "1 warning;" in lines[3]
+    assert len(lines) == 4
