@@ -206,12 +206,14 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
 
     years = _by_year(site.papers)
     queue = reading_queue(site.papers)
+    neighbours = _neighbours(site)
     counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
         Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
         page("papers.html", "papers.html", listed=len(site.papers), years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()], tags=site.tags),
-        *(page("paper.html", f"papers/{paper.slug}.html", paper=paper, cite_key=cite_keys[paper.slug])
+        *(page("paper.html", f"papers/{paper.slug}.html", paper=paper, cite_key=cite_keys[paper.slug],
+               neighbours=neighbours[paper.slug])
           for paper in site.papers),
         *(
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
@@ -381,6 +383,18 @@ def _template_frame(error: Exception) -> tuple[str, int] | None:
             place = (display_path(Path(filename)), frame.tb_lineno)
         frame = frame.tb_next
     return place
+
+
+def _neighbours(site: Site) -> dict[str, dict[str, tuple[str, str]]]:
+    """For each paper, by listing ("" for all papers, else a topic's slug): the pages before and after it there."""
+    listings = {"": [paper.slug for paper in site.papers], **{topic.slug: list(topic.papers) for topic in site.topics}}
+    found: dict[str, dict[str, tuple[str, str]]] = {paper.slug: {} for paper in site.papers}
+    for listing, slugs in listings.items():
+        urls = [site.by_slug[slug].url.removeprefix("papers/") for slug in slugs]
+        for number, slug in enumerate(slugs):
+            after = urls[number + 1] if number + 1 < len(urls) else ""
+            found[slug][listing] = (urls[number - 1] if number else "", after)
+    return found
 
 
 def _by_year(papers: tuple[PaperPage, ...]) -> list[tuple[str, list[PaperPage]]]:

@@ -202,7 +202,7 @@ HOSTILE_QUERIES = [SITE_TITLE, SITE_DESCRIPTION] + [
 THEME_TAGS = {
     "html", "head", "meta", "title", "link", "script", "body", "a", "header", "div", "nav", "form", "label",
     "input", "kbd", "p", "main", "section", "h1", "h2", "h3", "ul", "ol", "li", "span", "footer", "time",
-    "article", "select", "option", "details", "summary", "code", "mark", "button", "pre",
+    "article", "select", "option", "details", "summary", "code", "mark", "button", "pre", "dialog", "dl", "dt", "dd",
 }
 MARKDOWN_TAGS = {
     "em", "strong", "pre", "blockquote", "hr", "br", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",

@@ -653,3 +653,40 @@ def test_search_page_filters_by_status_and_by_tag(tab: Tab, site: Site, origin: 
         expect(tag_link).to_have_attribute("href", re.compile(r"tags/vision\.html$"))
         open_link_and_expect_heading(page, tag_link, "#vision")
         tab.assert_clean(base_url)
+
+
+# ---------- 12: moving through a list from a paper page ----------
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_j_and_k_move_through_the_list_the_reader_came_from(tab: Tab, sample: Site, origin: str) -> None:
+    page = tab.page
+    topic = (sample.root / "content" / "topics" / "data-filtering.md").read_text()
+    slugs = re.findall(r"(?m)^- (\S+)$", topic.split("\n---\n", 1)[0])
+    with site_base_url(sample.out, origin, SUB_PATH) as base_url:
+        page.goto(f"{base_url}topics/data-filtering.html")
+        open_link_and_expect_heading(page, page.locator(f'a[href="../papers/{slugs[0]}.html?in=data-filtering"]'),
+                                     page.locator(f'a[href="../papers/{slugs[0]}.html?in=data-filtering"]').inner_text())
+        page.keyboard.press("j")
+        page.wait_for_url(re.compile(rf"papers/{re.escape(slugs[1])}\.html\?in=data-filtering$"))
+        page.keyboard.press("ArrowRight")
+        page.wait_for_url(re.compile(rf"papers/{re.escape(slugs[2])}\.html\?in=data-filtering$"))
+        page.keyboard.press("k")
+        page.wait_for_url(re.compile(rf"papers/{re.escape(slugs[1])}\.html\?in=data-filtering$"))
+
+        search_input(page).focus()
+        page.keyboard.type("jk")  # typing in the search box moves nowhere
+        assert page.url.endswith(f"papers/{slugs[1]}.html?in=data-filtering")
+        assert search_input(page).input_value() == "jk"
+        page.keyboard.press("Escape")
+        page.locator("h1").click()
+
+        page.keyboard.press("?")
+        help_box = page.locator("#shortcuts")
+        expect(help_box).to_be_visible()
+        expect(help_box).to_contain_text("next paper of the list you came from")
+        page.keyboard.press("j")  # with the help open, keys do not navigate
+        assert page.url.endswith(f"papers/{slugs[1]}.html?in=data-filtering")
+        page.keyboard.press("Escape")
+        expect(help_box).to_be_hidden()
+        tab.assert_clean(base_url)

@@ -821,12 +821,40 @@
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
-    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "/") {
       event.preventDefault();
       input.focus();
       input.select();
+    } else if (paperNav) {
+      paperKey(event);
     }
   });
+
+  /* ----- paper pages: j/k (and ←/→) to the next and previous paper of the list the reader came from ----- */
+
+  var paperNav = document.querySelector(".paper-nav[data-neighbours]");
+  var shortcuts = document.getElementById("shortcuts");
+
+  function paperKey(event) {
+    if (event.key === "?") {
+      event.preventDefault();
+      if (shortcuts.open) shortcuts.close(); else shortcuts.showModal();
+      return;
+    }
+    var step = { j: 1, ArrowRight: 1, k: 0, ArrowLeft: 0 }[event.key];
+    if (step === undefined || shortcuts.open) return;
+    var listing = new URLSearchParams(global.location.search).get("in") || "";
+    var neighbours = JSON.parse(paperNav.getAttribute("data-neighbours"));
+    var target = (neighbours[listing] || neighbours[""])[step];
+    if (!target) return;
+    event.preventDefault();
+    global.location.href = target + (neighbours[listing] && listing ? "?in=" + encodeURIComponent(listing) : "");
+  }
+
+  if (paperNav) {
+    paperNav.querySelector(".shortcuts-button").addEventListener("click", function () { shortcuts.showModal(); });
+  }
 
   if (page) {
     var params = new URLSearchParams(global.location.search);
