@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
+import json
 import multiprocessing
 import operator
 import os
@@ -213,7 +214,7 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
         page("papers.html", "papers.html", listed=len(site.papers), years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()], tags=site.tags),
         *(page("paper.html", f"papers/{paper.slug}.html", paper=paper, cite_key=cite_keys[paper.slug],
-               neighbours=neighbours[paper.slug])
+               newer=neighbours[paper.slug][0], older=neighbours[paper.slug][1], lists=neighbours[paper.slug][2])
           for paper in site.papers),
         *(
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
@@ -385,8 +386,12 @@ def _template_frame(error: Exception) -> tuple[str, int] | None:
     return place
 
 
-def _neighbours(site: Site) -> dict[str, dict[str, tuple[str, str]]]:
-    """For each paper, by listing ("" for all papers, else a topic's slug): the pages before and after it there."""
+def _neighbours(site: Site) -> dict[str, tuple[str, str, str]]:
+    """For each paper: the pages before and after it in all papers, and as JSON in every list it is in.
+
+    The JSON maps a list ("" for all papers, else a topic's slug) to [previous, next]:
+    one string per page, which its digest takes in at once.
+    """
     listings = {"": [paper.slug for paper in site.papers], **{topic.slug: list(topic.papers) for topic in site.topics}}
     found: dict[str, dict[str, tuple[str, str]]] = {paper.slug: {} for paper in site.papers}
     for listing, slugs in listings.items():
@@ -394,7 +399,7 @@ def _neighbours(site: Site) -> dict[str, dict[str, tuple[str, str]]]:
         for number, slug in enumerate(slugs):
             after = urls[number + 1] if number + 1 < len(urls) else ""
             found[slug][listing] = (urls[number - 1] if number else "", after)
-    return found
+    return {slug: (*lists[""], json.dumps(lists, ensure_ascii=False)) for slug, lists in found.items()}
 
 
 def _by_year(papers: tuple[PaperPage, ...]) -> list[tuple[str, list[PaperPage]]]:

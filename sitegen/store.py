@@ -65,17 +65,32 @@ class Loaded:
 def dump_yaml(values: Mapping[str, Any]) -> str:
     """YAML text for the values, through the YAML library so any string round-trips.
 
-    A list of plain words (a topic's thousands of slugs) is written the way the
-    library writes it, without its (slow) help.
+    A long list of plain words (a topic's thousands of slugs) is written the way the
+    library writes it, without its (slow) help; the other keys go through it together.
     """
     if not values:
         return "{}\n"
-    return "".join(
-        _plain_list(key, value) or yaml.dump(
-            {key: value}, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
-        )
-        for key, value in values.items()
-    )
+    parts: list[str] = []
+    others: dict[str, Any] = {}
+    for key, value in values.items():
+        plain = _plain_list(key, value) if isinstance(value, list) and len(value) >= LONG_LIST else None
+        if plain is None:
+            others[key] = value
+            continue
+        if others:
+            parts.append(_library_yaml(others))
+            others = {}
+        parts.append(plain)
+    if others:
+        parts.append(_library_yaml(others))
+    return "".join(parts)
+
+
+LONG_LIST = 20  # shorter lists are not worth a call of their own to the library
+
+
+def _library_yaml(values: Mapping[str, Any]) -> str:
+    return yaml.dump(dict(values), Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False)
 
 
 PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")

@@ -269,7 +269,8 @@ def test_lists_of_words_are_written_exactly_as_the_yaml_library_writes_them():
              "010", "a" * 100, "+1", "data-filtering.txt"]
     rng = random.Random(5)
     for _ in range(2000):
-        values = {rng.choice(["papers", "1", "yes"]): [rng.choice(words) for _ in range(rng.randint(0, 4))]}
+        pool = rng.choice([words, ["a", "x-y", "a.b", "slug-2024", "data-filtering.txt"]])  # plain: written directly
+        values = {rng.choice(["papers", "1", "yes"]): [rng.choice(pool) for _ in range(rng.choice([0, 3, 25, 40]))]}
         written = dump_yaml(values)
         assert written == yaml.dump(values, Dumper=Dumper, allow_unicode=True, sort_keys=False,
                                     default_flow_style=False)
