@@ -138,9 +138,14 @@ def find_problems(
 
 
 def _plainly_fine(folder: str, url: str, files: set[str]) -> bool:
-    """The common case, decided quickly: a plain relative path to a file."""
-    if url.startswith("/") or url.endswith("/") or any(mark in url for mark in ":?#%&\\"):
+    """The common case, decided quickly: a plain relative path to a file, with a plain query or none."""
+    url, _, query = url.partition("?")
+    if url.startswith("/") or url.endswith("/") or any(mark in url for mark in ":#%&\\") or not url:
         return False
+    if query and not query.replace("=", "").replace("-", "").replace("_", "").isalnum():
+        return False
+    if "/" not in url and url not in (".", ".."):  # a page beside this one: most links of a list
+        return (f"{folder}/{url}" if folder else url) in files
     target = posixpath.normpath(posixpath.join(folder, url))
     return not target.startswith("..") and target in files
 
