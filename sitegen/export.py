@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -48,15 +49,15 @@ def citation_keys(papers: Iterable[PaperPage]) -> dict[str, str]:
     """Each paper's key (by slug): its title's first significant word and its year; `b`, `c`… after the first.
 
     Papers that would share a key are told apart in slug order, so keys do not depend
-    on the order of the dumps.
+    on the order of the dumps; a suffixed key that another paper has as is moves on.
     """
     keys: dict[str, str] = {}
-    taken: dict[str, int] = {}
+    used: set[str] = set()
     for paper in sorted(papers, key=lambda paper: paper.slug):
         base = _first_word(paper.title) + (str(paper.year) if paper.year else "")
-        count = taken.get(base, 0)
-        taken[base] = count + 1
-        keys[paper.slug] = base + _letters(count)
+        key = next(base + _letters(n) for n in itertools.count() if base + _letters(n) not in used)
+        keys[paper.slug] = key
+        used.add(key)
     return keys
 
 
@@ -66,7 +67,7 @@ def _first_word(title: str) -> str:
 
 
 def _letters(count: int) -> str:
-    """"" for the first, then b … z, then ba, bb …: never a key that another base could end with by itself."""
+    """"" for the first, then b … z, then ba, bb …"""
     if count == 0:
         return ""
     letters = ""

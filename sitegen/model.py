@@ -137,8 +137,9 @@ def _tags(papers: list[PaperPage]) -> dict[str, TagPage]:
         for name in dict.fromkeys(paper.tags):
             slug = slugify(name, "tag")
             spellings.setdefault(slug, set()).add(name)
-            if paper.slug not in tagged.setdefault(slug, []):
-                tagged[slug].append(paper.slug)
+            papers_tagged = tagged.setdefault(slug, [])
+            if not papers_tagged or papers_tagged[-1] != paper.slug:  # "LLM" and "llm" on one paper
+                papers_tagged.append(paper.slug)
     pages = [
         TagPage(slug=slug, url=f"tags/{slug}.html", name=min(spellings[slug]), papers=tuple(tagged[slug]))
         for slug in spellings

@@ -73,7 +73,7 @@ def dump_yaml(values: Mapping[str, Any]) -> str:
     parts: list[str] = []
     others: dict[str, Any] = {}
     for key, value in values.items():
-        plain = _plain_list(key, value) if isinstance(value, list) and len(value) >= LONG_LIST else None
+        plain = _plain_list(key, value)
         if plain is None:
             others[key] = value
             continue
@@ -98,9 +98,14 @@ _resolver = yaml.resolver.Resolver()
 
 
 def _plain_list(key: str, value: Any) -> str | None:
-    """`key:` and `- word` lines, if the key and every item are words YAML reads back as the same strings."""
-    if not isinstance(value, list) or not value or len(key) >= 128 or not all(type(item) is str for item in value):
-        return None  # (a key of 128 characters or more is written `? key`)
+    """`key:` and `- word` lines, for a long list of words YAML reads back as the same strings.
+
+    (A key of 128 characters or more PyYAML writes as `? key`: not here.)
+    """
+    if not isinstance(value, list) or len(value) < LONG_LIST or len(key) >= 128:
+        return None
+    if not all(type(item) is str for item in value):
+        return None
     for word in (key, *value):
         if not PLAIN_WORD.match(word) or _resolver.resolve(yaml.ScalarNode, word, (True, False)) != _STRING:
             return None

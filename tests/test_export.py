@@ -98,3 +98,17 @@ def test_the_cite_button_puts_the_entry_where_the_user_can_copy_it_from_disk(cit
 
 def test_a_topic_page_links_its_bibtex(cited: Site):
     assert re.search(r'href="\.\./export/topics/all\.bib"', (cited.out / "topics" / "all.html").read_text())
+
+
+def test_citation_keys_stay_unique_when_a_suffixed_key_is_another_papers_own():
+    import datetime as dt
+
+    from sitegen.export import citation_keys
+    from sitegen.model import PaperPage
+
+    def paper(slug: str, title: str) -> PaperPage:
+        return PaperPage(slug, f"papers/{slug}.html", title, None, None, None, (), (), (), "", "", None, None, (),
+                         dt.date(2026, 1, 1), None)
+
+    keys = citation_keys([paper("data-a", "Data"), paper("data-b", "Data"), paper("datab", "Datab")])
+    assert keys == {"data-a": "data", "data-b": "datab", "datab": "databb"}
