@@ -32,9 +32,9 @@ from .export import citation_keys, export_files
 from .feeds import feed_files
 from .model import Site, build_site
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
-from .processes import in_background, no_garbage_collection
+from .processes import given_later, in_background, no_garbage_collection
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
-from .render import DEFAULT_THEME, Page, asset_dirs, page_keys, plan_pages, rendering, search_script
+from .render import DEFAULT_THEME, Page, asset_dirs, page_keys, plan_pages, rendering, search_script, with_related
 from .search import Payload, loads_first, lunr_files, payload, search_files
 from .text import normalize_title
 
@@ -111,6 +111,7 @@ class Caches:
     documents: Cache
     search: Cache
     output: Cache
+    related: Cache
 
     @classmethod
     def open(cls, site_root: Path) -> Caches:
@@ -132,12 +133,16 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)
-    dumps, merged = read_and_merge(config, caches)
-    papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
-    topics = store.load(config.topics_dir, caches.documents)
-    site = build_site(config, papers, topics.documents)
-    with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
-        pages, search_payload, output_problems = write_output(config, site, out, caches, check, content.start)
+    with given_later(partial(related_lists, caches.related)) as (give_papers, related):
+        dumps, merged = read_and_merge(config, caches)
+        papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
+        topics = store.load(config.topics_dir, caches.documents)
+        site = build_site(config, papers, topics.documents)
+        give_papers([(paper.title, paper.abstract, paper.notes) for paper in site.papers])
+        with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
+            pages, search_payload, output_problems = write_output(
+                config, site, related, out, caches, check, content.start
+            )
     caches.save()
     return _summary(
         dumps, merged, new, updated, pages, search_payload, config,
@@ -166,14 +171,30 @@ def _summary(
     )
 
 
+def related_lists(cache: Cache, papers: Callable[[], list[tuple[str, str, str]]]) -> list[list[int]]:
+    """For each paper (in site order), the positions of its related papers; saves the cache of their words.
+
+    Runs in a process of its own, started before the site is read: importing NumPy and
+    SciPy (0.2 s, and never for a no-change build) and reading the cache overlap that.
+    """
+    from .related import related_papers
+
+    cache.get("words")
+    found = related_papers(papers(), cache)
+    cache.save()
+    return found
+
+
 def write_output(
-    config: SiteConfig, site: Site, out: Path, caches: Caches, check: bool, once_forked: Callable[[], None]
+    config: SiteConfig, site: Site, related: Callable[[], list[list[int]]], out: Path, caches: Caches,
+    check: bool, once_forked: Callable[[], None],
 ) -> tuple[int, Payload, list[Problem]]:
     """Render the pages whose inputs changed, carry the others over, write search, swap the new output in, check it.
 
-    The search files are made in a process of their own meanwhile. `once_forked` runs
-    when no more processes will be forked (threads may start). Returns the number of
-    pages rendered, the search payload and the check's problems.
+    The search files are made in a process of their own meanwhile. `related()` gives the
+    positions of each paper's related papers. `once_forked` runs when no more processes will be forked
+    (threads may start). Returns the number of pages rendered, the search payload and
+    the check's problems.
     """
     library = lunr_files()
     loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
@@ -185,7 +206,9 @@ def write_output(
             write_generated, site, caches.search, staging, out, loaded_too, cite_keys, [page.path for page in planned]
         )
         with in_background(generated) as search_payload:
-            fresh, keys, recorded = _plan(config, site, planned, out, caches.output)
+            keys, listed = page_keys(site, config, planned)  # while related papers are found
+            planned, keys = with_related(planned, keys, listed, site, related())
+            fresh, recorded = _kept(planned, keys, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:
                 (staging / folder).mkdir(parents=True, exist_ok=True)
@@ -204,21 +227,20 @@ def write_output(
         return len(fresh), searched, check_site(out, config.base_url, facts) if check else []
 
 
-def _plan(
-    config: SiteConfig, site: Site, planned: list[Page], out: Path, cache: Cache
-) -> tuple[list[Page], dict[str, str], dict[str, tuple[str, PageFacts, int, int]]]:
-    """The pages to render, every page's digest, and the cache's entries of the pages kept as they are.
+def _kept(
+    planned: list[Page], keys: dict[str, str], out: Path, cache: Cache
+) -> tuple[list[Page], dict[str, tuple[str, PageFacts, int, int]]]:
+    """The pages to render, and the cache's entries of the pages kept as they are.
 
-    A page is kept when its digest and its file in the output are both as the cache recorded them.
+    A page is kept when its digest (`keys`) and its file in the output are both as the cache recorded them.
     """
-    keys = dict(zip([page.path for page in planned], page_keys(site, config, planned), strict=True))
     recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
     folder = str(out)
     for path, key in keys.items():
         entry = cache.get(path)
         if entry and entry[0] == key and entry[2:] == file_status(os.path.join(folder, path)):
             recorded[path] = entry
-    return [page for page in planned if page.path not in recorded], keys, recorded
+    return [page for page in planned if page.path not in recorded], recorded
 
 
 def write_generated(

@@ -16,6 +16,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -69,6 +70,40 @@ def in_background(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
     block that fails stops the process. Where no process can be forked, the function
     runs here when its result is first asked for.
     """
+    with _forked(function) as (_, result):
+        yield result
+
+
+@contextmanager
+def given_later(function: Callable[[Callable[[], A]], T]) -> Iterator[tuple[Callable[[A], None], Callable[[], T]]]:
+    """in_background() for a function that needs a value the block makes: the block gives it with give(value).
+
+    The function is called with a callable that waits for the value, so what it does
+    before it needs the value (imports, reading a cache) overlaps the block's work.
+    """
+    receiving, giving = multiprocessing.get_context("fork").Pipe(duplex=False)
+    given: list[A] = []  # where no process could be forked, the function runs here and finds the value in it
+
+    def run() -> T:
+        return function(lambda: given[0] if given else receiving.recv())
+
+    with _forked(run) as (forked, result):
+        receiving.close()
+
+        def give(value: A) -> None:
+            given.append(value)
+            if forked:
+                giving.send(value)
+
+        try:
+            yield give, result
+        finally:
+            giving.close()
+
+
+@contextmanager
+def _forked(function: Callable[[], T]) -> Iterator[tuple[bool, Callable[[], T]]]:
+    """in_background(), also telling whether a process was forked."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_run, args=(function, sender, os.getpid()), daemon=True)
@@ -78,7 +113,7 @@ def in_background(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
     except OSError:  # out of memory or processes
         receiver.close()
         sender.close()
-        yield functools.cache(function)
+        yield False, functools.cache(function)
         return
     sender.close()
     outcome: list[Any] = []
@@ -95,7 +130,7 @@ def in_background(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
         return outcome[0]
 
     try:
-        yield result
+        yield True, result
     except BaseException:
         process.kill()
         raise

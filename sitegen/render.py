@@ -200,7 +200,7 @@ class Page:
 
 
 def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
-    """Every page of the site, with what its template is given besides `site`."""
+    """Every page of the site, with what its template is given besides `site` (related papers come later)."""
 
     def page(template: str, path: str, root: str | None = None, listed: int = 0, **context: object) -> Page:
         return Page(template, path, "../" * path.count("/") if root is None else root, context, listed=listed)
@@ -231,14 +231,15 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
     ]
 
 
-def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
-    """A digest per page of everything its HTML depends on: same digest, same HTML.
+def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[str, str], dict[str, bytes]]:
+    """A digest per page (by path) of everything its HTML depends on: same digest, same HTML.
 
     That is the templates, the page's own context, what else of the site it shows, and
     the few things every page shows (site title, the topics' names). A site template
     that reads `site.papers` or `site.by_slug` makes every page depend on every paper.
     Lists of papers (home, all papers, topics) do not show notes, so editing a paper's
-    notes renders only its own page, unless a site template mentions notes.
+    notes renders only its own page, unless a site template mentions notes. Also returns
+    the digest of each paper as lists show it, by slug.
     """
     theme = hashlib.sha1()
     for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
@@ -259,12 +260,32 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> list[str]:
     if any(re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", text) for text in overrides):
         shared += (hashlib.sha1(repr(whole).encode()).hexdigest(),)
     common = hashlib.sha1(repr(shared).encode()).digest()
-    return [
-        hashlib.sha1(common + repr((page.template, page.path, page.root, *_by_digest(
-            (page.context, page.shows), whole if page.template == "paper.html" else listed
-        ))).encode()).hexdigest()
+    return {
+        page.path: hashlib.sha1(common + repr((
+            page.template, page.path, page.root, *_by_digest((page.context, page.shows), listed),
+            whole[page.context["paper"].slug] if page.template == "paper.html" else None,  # its notes
+        )).encode()).hexdigest()
         for page in pages
-    ]
+    }, listed
+
+
+def with_related(
+    pages: list[Page], keys: Mapping[str, str], listed: Mapping[str, bytes], site: Site, related: list[list[int]]
+) -> tuple[list[Page], dict[str, str]]:
+    """Each paper's page given its related papers, and its digest made to depend on them as lists show them.
+
+    `related` holds the positions of each paper's related papers in site order, paper by paper.
+    """
+    by_slug = {paper.slug: numbers for paper, numbers in zip(site.papers, related, strict=True)}
+    pages_now, keys_now = [], dict(keys)
+    for page in pages:
+        if page.template == "paper.html":
+            others = [site.papers[number] for number in by_slug[page.context["paper"].slug]]
+            page = dataclasses.replace(page, context={**page.context, "related": others})
+            shown = b"".join(listed[other.slug] for other in others)
+            keys_now[page.path] = hashlib.sha1(keys[page.path].encode() + shown).hexdigest()
+        pages_now.append(page)
+    return pages_now, keys_now
 
 
 LISTED_FIELDS = [field.name for field in dataclasses.fields(PaperPage) if field.name != "notes"]
