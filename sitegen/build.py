@@ -25,7 +25,7 @@ from . import search as search_module
 from . import store
 from .cache import CODE_VERSION, FOLDER, Cache, file_status
 from .check import PageFacts, check_site, page_facts, shared
-from .config import SiteConfig, capture_years, display_path, load_config
+from .config import SiteConfig, capture_dates, display_path, load_config
 from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .export import citation_keys, export_files
@@ -321,23 +321,25 @@ def exclusive(site_root: Path) -> Iterator[None]:
 
 def read_and_merge(config: SiteConfig, caches: Caches) -> tuple[list[Dump], Merged]:
     """The dumps (their entries left out) and their papers merged; the last build's when no dump changed."""
-    years = capture_years(config)
+    captured = capture_dates(config)
     listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
     keys = [
-        (path, (display_path(path), file_status(path), years.get(path.name), dt.date.today().year))
+        (path, (display_path(path), file_status(path), captured.get(path.name), dt.date.today().year))
         for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed)
     ]
     merged_key = (tuple(key for _, key in keys), repr(config.topics))
     found = caches.merged.get(merged_key)
     if found is None:
-        dumps = read_dumps(keys, years, caches.dumps)
+        dumps = read_dumps(keys, captured, caches.dumps)
         found = ([replace(dump, entries=()) for dump in dumps], merge(dumps, config))
         caches.merged.put(merged_key, found)
     return found
 
 
-def read_dumps(keys: list[tuple[Path, tuple[object, ...]]], years: dict[str, int], cache: Cache) -> list[Dump]:
-    """Parse every dump (unless `cache` has it by its key), with dates completed from the capture years."""
+def read_dumps(
+    keys: list[tuple[Path, tuple[object, ...]]], captured: dict[str, dt.date | int], cache: Cache
+) -> list[Dump]:
+    """Parse every dump (unless `cache` has it by its key), completing dates from what site.yaml says of it."""
     dumps = []
     for path, key in keys:
         dump = cache.get(key)
@@ -345,7 +347,7 @@ def read_dumps(keys: list[tuple[Path, tuple[object, ...]]], years: dict[str, int
             shown = display_path(path)
             try:
                 with path.open("rb") as file:
-                    dump = parse_dump(file, path.name, captured_year=years.get(path.name))
+                    dump = parse_dump(file, path.name, captured=captured.get(path.name))
             except OSError as error:
                 problem = Problem(shown, 0, f"cannot read the dump: {error.strerror}")
                 dumps.append(Dump(path.name, (), (problem,), 0, "", False))

@@ -29,7 +29,7 @@ class Topic:
     description: str
     dumps: tuple[str, ...]
     keywords: tuple[str, ...]
-    captured: dt.date | None
+    captured: dt.date | int | None  # when its dumps were saved: the day, or only the year
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ class _Checker:
             raise self.fail(node, f"'{key}' must be a whole number above 0")
         return int(node.value)
 
-    def date(self, node: yaml.Node, key: str) -> dt.date:
+    def date(self, node: yaml.Node, key: str) -> dt.date | int:
+        """A day (YYYY-MM-DD), or only a year (YYYY) as a number: no day is made up for it."""
         if isinstance(node, yaml.ScalarNode):
             value = yaml.SafeLoader.construct_scalar(yaml.SafeLoader(""), node)
             if node.tag == "tag:yaml.org,2002:timestamp" or re.fullmatch(r"\d{4}-\d\d-\d\d", value):
@@ -131,7 +132,7 @@ class _Checker:
                 except ValueError:
                     pass
             if re.fullmatch(r"\d{4}", value):
-                return dt.date(int(value), 1, 1)
+                return int(value)
         raise self.fail(node, f"'{key}' must be a date (YYYY-MM-DD) or a year")
 
 
@@ -214,10 +215,10 @@ def _topic(check: _Checker, node: yaml.Node, dumps_dir: Path, earlier: list[Topi
     captured = check.date(keys["captured"], "captured") if "captured" in keys else None
     for topic in earlier:
         shared = set(topic.dumps) & set(dumps)
-        if captured and topic.captured and shared and topic.captured.year != captured.year:
+        if captured and topic.captured and shared and _disagree(topic.captured, captured):
             raise check.fail(
                 keys["captured"],
-                f"topic '{topic.title}' gives dump '{min(shared)}' another capture year",
+                f"topic '{topic.title}' gives dump '{min(shared)}' another capture date ({topic.captured})",
             )
     return Topic(
         slug=slug,
@@ -229,14 +230,25 @@ def _topic(check: _Checker, node: yaml.Node, dumps_dir: Path, earlier: list[Topi
     )
 
 
-def capture_years(config: SiteConfig) -> dict[str, int]:
-    """The capture year site.yaml gives each dump (through the topics that list it)."""
-    years: dict[str, int] = {}
+def _year(captured: dt.date | int) -> int:
+    return captured.year if isinstance(captured, dt.date) else captured
+
+
+def _disagree(one: dt.date | int, other: dt.date | int) -> bool:
+    """Two capture dates that cannot both be right: other years, or other days."""
+    both_days = isinstance(one, dt.date) and isinstance(other, dt.date)
+    return _year(one) != _year(other) or (both_days and one != other)
+
+
+def capture_dates(config: SiteConfig) -> dict[str, dt.date | int]:
+    """When site.yaml says each dump was saved (through the topics that list it): the day if given, else the year."""
+    dates: dict[str, dt.date | int] = {}
     for topic in config.topics:
         if topic.captured:
             for name in topic.dumps:
-                years.setdefault(name, topic.captured.year)
-    return years
+                if not isinstance(dates.get(name), dt.date):
+                    dates[name] = topic.captured
+    return dates
 
 
 def dump_topics(config: SiteConfig) -> dict[str, tuple[str, ...]]:

@@ -6,7 +6,8 @@ it reports as a Problem and moves on.
 The three formats of real dumps (DESIGN.md) reduce to one line grammar. After
 header noise and metadata lines are set aside, the text lines alternate title,
 abstract, title, abstract; blank lines carry no meaning. Metadata (`• N authors`,
-`·`, a date with an optional upvote count) belongs to the paper before it.
+`·`, a date with an optional upvote count) belongs to the paper before it. A bare
+date is the page's: the day its upvotes were counted, for every paper under it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Entry:
     authors: int | None
     date: dt.date | None
     upvotes: int | None
+    upvotes_as_of: dt.date | None  # the day the upvotes were counted, if the dump or site.yaml tells
     links: tuple[str, ...]
     line: int
 
@@ -145,6 +147,7 @@ class _Draft:
     authors: int | None = None
     date: _Date | None = None
     has_metadata: bool = False
+    page: _Date | None = None  # the date of the page the paper was on
 
 
 def read_lines(source: bytes | str | BinaryIO, on_bad_line: Callable[[int], None]) -> Iterator[tuple[int, str]]:
@@ -251,6 +254,8 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
     tentative = False  # the current abstract is short enough to be a title instead
     after_header = True
     after_metadata = False  # the line before was "·" or "• N authors"
+    page: _Date | None = None  # the date of the page being read
+    on_page = False  # a paper has been read since the page began
 
     for number, raw in lines:
         line = clean_line(raw)
@@ -260,11 +265,15 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
             if current:
                 yield current
             current, after_header, after_metadata = None, True, False
+            if on_page:  # the header of another pasted page, whose date is still to come
+                page, on_page = None, False
             continue
         glued, line = _unglue(line, after_header)
         if glued and current:
             yield current
             current = None
+        if glued and on_page:
+            page, on_page = None, False
         after_header = glued
 
         date = _parse_date(line, number)
@@ -273,6 +282,7 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
             if current:
                 yield current
             current, tentative = None, False
+            page, on_page = date, False
             continue
         after_metadata = bool(AUTHORS.fullmatch(line) or SEPARATOR.fullmatch(line))
         if date or after_metadata:
@@ -296,7 +306,8 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
             if len(line) > MAX_TITLE:
                 report(number, "text without a title skipped")
                 continue
-            current = _Draft(title=line, line=number)
+            current = _Draft(title=line, line=number, page=page)
+            on_page = True
         elif not current.abstract and not current.has_metadata:
             current.abstract, current.abstract_line = line, number
             tentative = len(line) <= MAX_TITLE
@@ -306,7 +317,7 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
             current.abstract = ""
             report(current.line, "paper has no abstract")
             yield current
-            current = _Draft(title=title, line=title_line, abstract=line, abstract_line=number)
+            current = _Draft(title=title, line=title_line, abstract=line, abstract_line=number, page=page)
             tentative = False
         else:
             yield current
@@ -314,7 +325,7 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
                 report(number, "text without a title skipped")
                 current = None
             else:
-                current = _Draft(title=line, line=number)
+                current = _Draft(title=line, line=number, page=page)
             tentative = False
     if current:
         if not current.abstract and not current.has_metadata:
@@ -323,8 +334,9 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
 
 
 def _capture_year(
-    explicit_years: list[int], captured_year: int | None, build_year: int
+    explicit_years: list[int], captured: dt.date | int | None, build_year: int
 ) -> tuple[int, str]:
+    captured_year = captured.year if isinstance(captured, dt.date) else captured
     if captured_year is not None:
         return captured_year, "captured date in site.yaml"
     if explicit_years:
@@ -337,12 +349,15 @@ def _capture_year(
 def parse_dump(
     source: bytes | str | BinaryIO,
     name: str,
-    captured_year: int | None = None,
+    captured: dt.date | int | None = None,
     build_year: int | None = None,
 ) -> Dump:
     """Parse one dump: its bytes, its text, or a binary file open for reading.
 
-    `name` is used in problems; `captured_year` comes from site.yaml.
+    `name` is used in problems. `captured` is when site.yaml says the dump was saved:
+    a day, which is then when every paper's upvotes were counted, or only a year.
+    Otherwise the upvotes were counted on the date of the page a paper was on, if the
+    page shows one.
     """
     build_year = build_year or dt.date.today().year
     report = _Report(name)
@@ -359,7 +374,23 @@ def parse_dump(
         report(0, f"not a text dump ({share}% of its characters are unreadable); nothing is read from it")
         drafts = []
     explicit_years = [d.date.year for d in drafts if d.date and d.date.year]
-    year, reason = _capture_year(explicit_years, captured_year, build_year)
+    year, reason = _capture_year(explicit_years, captured, build_year)
+    pages: dict[int, dt.date | None] = {}  # page dates by line, each resolved (and reported) once
+    yearless_pages = False
+
+    def counted_on(draft: _Draft) -> dt.date | None:
+        nonlocal yearless_pages
+        if draft.date is None or draft.date.upvotes is None:
+            return None
+        if isinstance(captured, dt.date):
+            return captured
+        page = draft.page
+        if page is None:
+            return None
+        if page.line not in pages:
+            pages[page.line] = _resolve_date(page, year, report, "upvotes under it are left without a date")
+            yearless_pages |= page.year is None
+        return pages[page.line]
 
     entries = []
     for draft in drafts:
@@ -368,8 +399,9 @@ def parse_dump(
                 title=draft.title,
                 abstract=draft.abstract,
                 authors=draft.authors,
-                date=_resolve_date(draft.date, year, report),
+                date=_resolve_date(draft.date, year, report, "the paper is left undated"),
                 upvotes=draft.date.upvotes if draft.date else None,
+                upvotes_as_of=counted_on(draft),
                 links=find_links(draft.abstract),
                 line=draft.line,
             )
@@ -382,15 +414,15 @@ def parse_dump(
         problems=report.problems(),
         capture_year=year,
         capture_year_reason=reason,
-        has_yearless_dates=any(d.date and d.date.year is None for d in drafts),
+        has_yearless_dates=yearless_pages or any(d.date and d.date.year is None for d in drafts),
     )
 
 
-def _resolve_date(date: _Date | None, year: int, report: _Report) -> dt.date | None:
+def _resolve_date(date: _Date | None, year: int, report: _Report, otherwise: str) -> dt.date | None:
     if date is None:
         return None
     try:
         return dt.date(date.year or year, date.month, date.day)
     except ValueError:
-        report(date.line, "not a real date; the paper is left undated")
+        report(date.line, f"not a real date; {otherwise}")
         return None

@@ -23,6 +23,12 @@ GOOD_TOPIC = "  - title: Alpha\n    dumps: [a.txt]\n"
         ("title: X\ntopics:\n" + GOOD_TOPIC + GOOD_TOPIC, 5, "two topics have the slug 'alpha'"),
         ("title: X\ntopics:\n  - title: A\n    slug: Bad Slug\n", 4, "'slug' may hold only"),
         ("title: X\ntopics:\n  - title: A\n    captured: last year\n", 4, "'captured' must be a date"),
+        (
+            "title: X\ntopics:\n" + GOOD_TOPIC + "    captured: 2025-11-13\n  - title: B\n    dumps: [a.txt]\n"
+            "    captured: 2025-11-14\n",
+            8,
+            "topic 'Alpha' gives dump 'a.txt' another capture date (2025-11-13)",
+        ),
         ("title: X\nbase_url: not a url\n", 2, "'base_url' must be an absolute http(s) URL"),
         ("title: X\ntitle: Y\n", 2, "key 'title' appears twice"),
         ("title: X\ntopics:\n  - title: A\n   dumps: [a.txt]\n", 4, "YAML syntax error"),

@@ -160,7 +160,7 @@ def test_impossible_date_leaves_the_paper_undated_with_a_warning():
 
 def test_captured_year_from_config_wins_and_build_year_is_last_resort():
     text = "T\n\nA\n\n·\nMar 3\n\nU\n\nB\n\n·\nJan 2, 2019\n"
-    assert parse_dump(text, "c.txt", captured_year=2022).entries[0].date == dt.date(2022, 3, 3)
+    assert parse_dump(text, "c.txt", captured=2022).entries[0].date == dt.date(2022, 3, 3)
     assert parse_dump(text, "c.txt").entries[0].date == dt.date(2020, 3, 3)
     only_yearless = parse_dump("T\n\nA\n\n·\nMar 3\n", "c.txt", build_year=2031)
     assert only_yearless.entries[0].date == dt.date(2031, 3, 3)
@@ -203,6 +203,70 @@ def test_header_glued_to_any_title_is_split(glued: str):
 def test_a_bare_date_is_the_pages_not_the_papers():
     dump = parse_dump("Alpha\n\nAbstract a.\n\nNov 13\n\nBeta\n\nAbstract b.\n\n·\nMay 2, 2022\n", "p.txt")
     assert [(e.title, e.date) for e in dump.entries] == [("Alpha", None), ("Beta", dt.date(2022, 5, 2))]
+
+
+HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+
+
+def upvoted(title: str, count: int, date: str = "Oct 30, 2023") -> str:
+    return f"{title}\n\nThe abstract of {title}.\n\n  • 2 authors\n·\n{date} {count}\n\n"
+
+
+def test_upvotes_are_as_of_the_date_of_the_page_they_were_on():
+    text = HEADER + "Nov 13\n\n" + upvoted("Alpha", 42) + "Beta\n\nNo upvotes shown.\n\n  • 1 author\n·\nMay 2, 2022\n"
+    dump = parse_dump(text, "a.txt", build_year=2031)
+    assert [(e.title, e.upvotes, e.upvotes_as_of) for e in dump.entries] == [
+        ("Alpha", 42, dt.date(2024, 11, 13)),  # the year the dump was captured: the latest explicit year plus one
+        ("Beta", None, None),  # no upvotes, no date for them
+    ]
+    assert dump.has_yearless_dates  # so the build says which year "Nov 13" took
+
+
+def test_each_pasted_page_gives_its_own_date_and_a_page_without_one_gives_none():
+    second = HEADER + "Nov 14, 2024\n\n" + upvoted("Beta", 5)
+    undated = HEADER + upvoted("Gamma", 7)
+    dump = parse_dump(HEADER + "Nov 13\n\n" + upvoted("Alpha", 3) + second + undated, "pages.txt", build_year=2031)
+    assert [(e.title, e.upvotes_as_of) for e in dump.entries] == [
+        ("Alpha", dt.date(2024, 11, 13)),
+        ("Beta", dt.date(2024, 11, 14)),
+        ("Gamma", None),  # another page began, and it shows no date: nothing is made up
+    ]
+
+
+def test_a_date_between_papers_starts_a_page():
+    dump = parse_dump(upvoted("Alpha", 3) + "Nov 13, 2024\n\n" + upvoted("Beta", 5), "mid.txt")
+    assert [e.upvotes_as_of for e in dump.entries] == [None, dt.date(2024, 11, 13)]
+
+
+def test_a_dump_without_a_page_date_has_upvotes_without_a_date():
+    dump = parse_dump(HEADER + upvoted("Alpha", 42), "nodate.txt")
+    assert (dump.entries[0].upvotes, dump.entries[0].upvotes_as_of) == (42, None)
+
+
+def test_the_day_from_site_yaml_is_when_every_upvote_was_counted():
+    text = HEADER + "Nov 13\n\n" + upvoted("Alpha", 42) + HEADER + upvoted("Beta", 1, "May 2")
+    day = parse_dump(text, "c.txt", captured=dt.date(2025, 1, 20))
+    assert [e.upvotes_as_of for e in day.entries] == [dt.date(2025, 1, 20)] * 2
+    assert day.entries[1].date == dt.date(2025, 5, 2)  # its year, as before
+    year_only = parse_dump(text, "c.txt", captured=2022)
+    assert [e.upvotes_as_of for e in year_only.entries] == [dt.date(2022, 11, 13), None]  # no day is made up
+
+
+def test_an_impossible_page_date_is_reported_once_and_dates_nothing():
+    dump = parse_dump(HEADER + "Feb 30, 2023\n\n" + upvoted("Alpha", 3) + upvoted("Beta", 4), "bad.txt")
+    assert [e.upvotes_as_of for e in dump.entries] == [None, None]
+    assert [(p.line, p.message) for p in dump.problems] == [
+        (9, "not a real date; upvotes under it are left without a date")
+    ]
+
+
+def test_upvotes_in_the_sample_are_as_of_its_page_date():
+    dump = parse_sample("pretrained-models.txt")  # "Nov 13" heads the page; the dump shows years up to 2024
+    backbones = by_title(
+        dump, "Battle of the Backbones: A Large-Scale Comparison of Pretrained Models across Computer Vision Tasks"
+    )
+    assert (backbones.upvotes, backbones.upvotes_as_of) == (1, dt.date(2025, 11, 13))
+    assert {e.upvotes_as_of for e in dump.entries if e.upvotes is not None} == {dt.date(2025, 11, 13)}
 
 
 def test_links_end_before_unicode_punctuation():
