@@ -39,6 +39,7 @@ class PaperPage:
     date: dt.date | None
     authors: int | None
     upvotes: int | None
+    upvotes_as_of: dt.date | None  # the day the upvotes were counted
     links: tuple[Link, ...]
     topics: tuple[str, ...]
     sources: tuple[str, ...]
@@ -183,6 +184,7 @@ def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -
         date=_date(meta.get("date"), warn),
         authors=_count(meta.get("authors"), "authors", warn),
         upvotes=_count(meta.get("upvotes"), "upvotes", warn),
+        upvotes_as_of=_date(meta.get("upvotes_as_of"), warn, "upvotes_as_of"),
         links=tuple(_link(url) for url in _strings(meta.get("links"), "links", warn) if _is_web(url, warn)),
         topics=tuple(slug for slug in topics if slug in topic_slugs),
         sources=_strings(meta.get("sources"), "sources", warn),

@@ -23,6 +23,7 @@ class Paper:
     authors: int | None
     date: dt.date | None
     upvotes: int | None
+    upvotes_as_of: dt.date | None  # the day those upvotes were counted
     links: tuple[str, ...]
     topics: tuple[str, ...]
     sources: tuple[str, ...]
@@ -87,14 +88,20 @@ def _merge_group(
             slug for slug, anywhere, whole in matchers
             if any(anywhere.search(text) and whole.search(text) for text in (title, abstract))
         }
-    upvotes = [e.upvotes for e in entries if e.upvotes is not None]
+    # The most upvotes any dump shows, as of the day that dump counted them (the latest, on a tie).
+    top = max(
+        (e for e in entries if e.upvotes is not None),
+        key=lambda e: (e.upvotes, e.upvotes_as_of or dt.date.min),
+        default=None,
+    )
     return Paper(
         identity=identity,
         title=first.title,
         abstract=richest.abstract,
         authors=next((e.authors for e in entries if e.authors is not None), None),
         date=next((e.date for e in entries if e.date is not None), None),
-        upvotes=max(upvotes) if upvotes else None,
+        upvotes=top.upvotes if top else None,
+        upvotes_as_of=top.upvotes_as_of if top else None,
         links=richest.links,
         topics=tuple(sorted(topics, key=topic_order.__getitem__)),
         sources=tuple(sources),

@@ -214,6 +214,16 @@ def _splice(head: str, fresh: Mapping[str, Any]) -> str:
         values = {**(yaml.load(head, Loader=Loader) or {}), **fresh}
         return dump_yaml(values)
     newline = "\r\n" if "\r\n" in head else "\n"
+    # A key the file lacks goes after the one before it in `fresh` (a new machine key
+    # among the machine's), or at the end when none before it is there.
+    present = {key for key, _, _ in spans}
+    after: dict[str | None, dict[str, Any]] = {}
+    anchor = None
+    for key, value in fresh.items():
+        if key in present:
+            anchor = key
+        else:
+            after.setdefault(anchor, {})[key] = value
     out: list[str] = []
     done: set[str] = set()
     position = 0
@@ -222,13 +232,12 @@ def _splice(head: str, fresh: Mapping[str, Any]) -> str:
             continue
         out += lines[position:start]
         if key not in done:
-            out.append(dump_yaml({key: fresh[key]}).replace("\n", newline))
+            out.append(dump_yaml({key: fresh[key], **after.get(key, {})}).replace("\n", newline))
             done.add(key)
         position = end
     out += lines[position:]
-    missing = {key: value for key, value in fresh.items() if key not in done}
-    if missing:
-        out.append(dump_yaml(missing).replace("\n", newline))
+    if None in after:
+        out.append(dump_yaml(after[None]).replace("\n", newline))
     return "".join(out)
 
 
@@ -350,6 +359,7 @@ def paper_front_matter(paper: Paper, slug: str) -> dict[str, Any]:
         "date": paper.date,
         "authors": paper.authors,
         "upvotes": paper.upvotes,
+        "upvotes_as_of": paper.upvotes_as_of,
         "links": list(paper.links),
         "topics": list(paper.topics),
         "sources": list(paper.sources),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import re
 from pathlib import Path
@@ -74,6 +75,22 @@ def test_all_papers_page_groups_by_year(sample: Site):
     numeric = [int(y) for y in years if y.isdigit()]
     assert numeric == sorted(numeric, reverse=True) and years[-1] == "Undated"
     assert html.count('class="paper-item"') == 346
+
+
+def test_upvotes_show_the_day_they_were_counted_on_the_paper_page_and_on_hover_in_lists(sample: Site):
+    # pretrained-models.txt is headed "Nov 13"; the dates in it show years up to 2024, so it was saved in 2025.
+    slug = "representation-alignment-for-generation-training-diffusion-transformers-is"
+    meta = front_matter(sample.paper_file(slug))
+    assert meta["sources"] == ["pretrained-models.txt"]
+    assert (meta["upvotes"], meta["upvotes_as_of"]) == (2, dt.date(2025, 11, 13))
+    page = (sample.out / "papers" / f"{slug}.html").read_text()
+    assert '▲ 2 upvotes as of <time datetime="2025-11-13">Nov 13, 2025</time>' in page
+    topic = (sample.out / "topics" / "pretrained-models.html").read_text()
+    assert '<span class="upvotes" title="Upvotes on Hugging Face as of Nov 13, 2025">▲ 2</span>' in topic
+    papers = [front_matter(path) for path in (sample.root / "content" / "papers").glob("*.md")]
+    # Every dump with upvotes is headed by a date; a paper without upvotes gets no date for them.
+    assert all((meta["upvotes"] is None) == (meta["upvotes_as_of"] is None) for meta in papers)
+    assert sum(meta["upvotes_as_of"] is not None for meta in papers) == 18
 
 
 def test_site_is_ready_for_github_pages(sample: Site):

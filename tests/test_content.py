@@ -43,7 +43,8 @@ def test_front_matter_has_exactly_the_machine_keys_and_an_empty_body(listing: Si
     text = listing.paper_file("shared-paper").read_text()
     assert text.endswith("---\n") and text.count("---\n") == 2
     assert list(meta_of(listing.paper_file("shared-paper"))) == [
-        "title", "slug", "date", "authors", "upvotes", "links", "topics", "sources", "abstract", "added",
+        "title", "slug", "date", "authors", "upvotes", "upvotes_as_of", "links", "topics", "sources", "abstract",
+        "added",
     ]
 
 
@@ -55,6 +56,65 @@ def test_same_paper_in_two_dumps_is_one_file_with_both_topics(listing: Site):
     assert meta["sources"] == ["alpha.txt", "beta.txt"]
     assert (meta["date"], meta["authors"], meta["upvotes"]) == (dt.date(2022, 5, 4), 3, 7)
     assert meta_of(listing.paper_file("beta-about-x-ray-vision"))["topics"] == ["beta", "gamma"]
+
+
+def page_of(date: str, title: str, upvotes: int) -> str:
+    """A Daily Papers page headed by its date, showing one paper with its upvotes."""
+    return f"Daily Papers\n\n{date}\n\n" + paper(title, meta=f"  • 2 authors\n·\nMay 4, 2022 {upvotes}")
+
+
+UPVOTED_PAGES = [page_of("Nov 13, 2024", "Shared", 7), page_of("Nov 1, 2024", "Shared", 12),
+                 page_of("Dec 1, 2024", "Shared", 12)]
+
+
+@pytest.mark.parametrize("turn", range(len(UPVOTED_PAGES)))
+def test_upvotes_are_the_most_any_dump_shows_as_of_that_dumps_day_whatever_the_files_are_called(
+    site: Site, turn: int
+):
+    names = ["a.txt", "b.txt", "c.txt"]
+    site.write_config("title: T\ntopics:\n  - title: All\n    dumps: [a.txt, b.txt, c.txt]\n")
+    for name, text in zip(names, UPVOTED_PAGES[turn:] + UPVOTED_PAGES[:turn], strict=True):
+        site.dump(name, text)
+    site.build()
+    meta = meta_of(site.paper_file("shared"))
+    assert (meta["upvotes"], meta["upvotes_as_of"]) == (12, dt.date(2024, 12, 1))  # of two twelves, the later
+    assert "upvotes_as_of: 2024-12-01\n" in site.paper_file("shared").read_text()  # a YAML date, unquoted
+
+
+@pytest.mark.parametrize(("captured", "as_of"), [("2025-01-20", dt.date(2025, 1, 20)), ("2025", dt.date(2025, 11, 13))])
+def test_the_day_site_yaml_gives_wins_over_the_page_date(site: Site, captured: str, as_of: dt.date):
+    site.write_config(f"title: T\ntopics:\n  - title: All\n    dumps: [d.txt]\n    captured: {captured}\n")
+    site.dump("d.txt", page_of("Nov 13", "Counted", 42))
+    site.build()
+    assert meta_of(site.paper_file("counted"))["upvotes_as_of"] == as_of  # a year alone gives the page date its year
+    html = (site.out / "papers" / "counted.html").read_text()
+    assert f'42 upvotes as of <time datetime="{as_of.isoformat()}">' in html
+
+
+def test_a_file_from_before_gets_the_day_after_its_upvotes_and_nothing_else_changes(site: Site):
+    site.write_config("title: T\ntopics:\n  - title: All\n    dumps: [d.txt]\n")
+    site.dump("d.txt", page_of("Nov 13, 2024", "Counted", 42))
+    site.build()
+    path = site.paper_file("counted")
+    current = path.read_text()
+    assert "\nupvotes: 42\nupvotes_as_of: 2024-11-13\nlinks: []\n" in current
+    older = annotate_text(current.replace("upvotes_as_of: 2024-11-13\n", ""))
+    path.write_text(older)
+    site.build()
+    assert path.read_text() == older.replace("upvotes: 42\n", "upvotes: 42\nupvotes_as_of: 2024-11-13\n")
+
+
+def test_a_bad_upvotes_date_is_a_warning_with_its_line_and_the_upvotes_still_show(site: Site):
+    site.write_config("title: T\n")
+    path = site.paper_file("mine")
+    path.parent.mkdir(parents=True)
+    path.write_text("---\ntitle: Mine\nupvotes: 42\nupvotes_as_of: last week\n---\n")
+    summary = site.build()
+    assert [(p.line, p.message) for p in summary.problems if p.path.endswith("mine.md")] == [
+        (4, "'upvotes_as_of' must be YYYY-MM-DD, not 'last week'; ignored")
+    ]
+    html = (site.out / "papers" / "mine.html").read_text()
+    assert "▲ 42 upvotes</span>" in html and "as of" not in html
 
 
 HOSTILE = [
@@ -97,10 +157,13 @@ USER_KEYS = "# my own comment\nstatus: read   # finished it\nrating: 4\ntags: [m
 
 def annotate(path) -> str:
     """Add user keys in the middle of the front matter and notes in the body, as a user would."""
-    text = path.read_text()
-    text = text.replace("upvotes:", USER_KEYS + "upvotes:", 1) + NOTES
+    text = annotate_text(path.read_text())
     path.write_bytes(text.encode())
     return text
+
+
+def annotate_text(text: str) -> str:
+    return text.replace("upvotes:", USER_KEYS + "upvotes:", 1) + NOTES
 
 
 def test_user_keys_and_notes_survive_a_rebuild_byte_for_byte(listing: Site):

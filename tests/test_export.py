@@ -107,7 +107,7 @@ def test_citation_keys_stay_unique_when_a_suffixed_key_is_another_papers_own():
     from sitegen.model import PaperPage
 
     def paper(slug: str, title: str) -> PaperPage:
-        return PaperPage(slug, f"papers/{slug}.html", title, None, None, None, (), (), (), "", "", None, None, (),
+        return PaperPage(slug, f"papers/{slug}.html", title, None, None, None, None, (), (), (), "", "", None, None, (),
                          dt.date(2026, 1, 1), None)
 
     keys = citation_keys([paper("data-a", "Data"), paper("data-b", "Data"), paper("datab", "Datab")])
