@@ -1,12 +1,14 @@
 """Citations and exports of the whole list: BibTeX, CSV and CSL-JSON, in the site's export/ folder.
 
 Only what a citation needs leaves the paper files: the title, the year, a URL and the
-upvotes; the CSV adds the reading state. Nothing else from the front matter goes out.
+upvotes with the day they were counted; the CSV adds the reading state. Nothing else
+from the front matter goes out.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import json
@@ -24,8 +26,8 @@ LATEX_SPECIAL = {
 LATEX_SPECIALS = re.compile("|".join(map(re.escape, LATEX_SPECIAL)))
 SMALL_WORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward", "via", "is",
                "are", "do", "does", "how", "what", "why", "when", "can", "we", "from", "by", "at", "as", "into"}
-CSV_COLUMNS = ["key", "title", "date", "authors", "upvotes", "url", "topics", "status", "rating", "tags", "added",
-               "page"]
+CSV_COLUMNS = ["key", "title", "date", "authors", "upvotes", "upvotes_as_of", "url", "topics", "status", "rating",
+               "tags", "added", "page"]
 
 
 def export_files(site: Site, keys: Mapping[str, str]) -> list[tuple[str, bytes]]:
@@ -90,9 +92,11 @@ def paper_url(paper: PaperPage) -> str:
 
 
 def upvotes_note(paper: PaperPage) -> str:
+    """E.g. "42 upvotes on Hugging Face as of 2025-11-13": a count that keeps growing, so with its day if known."""
     if paper.upvotes is None:
         return ""
-    return f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''} on Hugging Face"
+    as_of = f" as of {paper.upvotes_as_of.isoformat()}" if paper.upvotes_as_of else ""
+    return f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''} on Hugging Face{as_of}"
 
 
 def bibtex_entry(paper: PaperPage, key: str, url: str | None = None) -> str:
@@ -112,16 +116,19 @@ def csv_text(site: Site, keys: Mapping[str, str], urls: Mapping[str, str]) -> st
     writer.writerow(CSV_COLUMNS)
     for paper in site.papers:
         writer.writerow([
-            keys[paper.slug], paper.title, paper.date.isoformat() if paper.date else "", _blank(paper.authors),
-            _blank(paper.upvotes), urls[paper.slug], "; ".join(site.topic_by_slug[s].title for s in paper.topics),
-            paper.status or "", _blank(paper.rating), "; ".join(paper.tags),
-            paper.added.isoformat() if paper.added else "", paper.url,
+            keys[paper.slug], paper.title, _iso(paper.date), _blank(paper.authors), _blank(paper.upvotes),
+            _iso(paper.upvotes_as_of), urls[paper.slug], "; ".join(site.topic_by_slug[s].title for s in paper.topics),
+            paper.status or "", _blank(paper.rating), "; ".join(paper.tags), _iso(paper.added), paper.url,
         ])
     return out.getvalue()
 
 
 def _blank(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
 
 
 def csl_json(papers: Iterable[PaperPage], keys: Mapping[str, str], urls: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ import filecmp
 import re
 from pathlib import Path
 
+import bibtexparser
 import yaml
 from conftest import Site, copy_sample
 from markupsafe import escape
@@ -87,6 +88,9 @@ def test_upvotes_show_the_day_they_were_counted_on_the_paper_page_and_on_hover_i
     assert '▲ 2 upvotes as of <time datetime="2025-11-13">Nov 13, 2025</time>' in page
     topic = (sample.out / "topics" / "pretrained-models.html").read_text()
     assert '<span class="upvotes" title="Upvotes on Hugging Face as of Nov 13, 2025">▲ 2</span>' in topic
+    (cited,) = [entry for entry in bibtexparser.parse_string((sample.out / "export" / "papers.bib").read_text()).entries
+                if entry["title"] == "{" + meta["title"] + "}"]
+    assert cited["note"] == "2 upvotes on Hugging Face as of 2025-11-13"
     papers = [front_matter(path) for path in (sample.root / "content" / "papers").glob("*.md")]
     # Every dump with upvotes is headed by a date; a paper without upvotes gets no date for them.
     assert all((meta["upvotes"] is None) == (meta["upvotes_as_of"] is None) for meta in papers)

@@ -24,7 +24,7 @@ HOSTILE_TITLES = [
 @pytest.fixture
 def cited(site: Site) -> Site:
     site.write_config("title: T\ntopics:\n  - title: All\n    dumps: [d.txt]\n")
-    site.dump("d.txt", "".join(
+    site.dump("d.txt", "Daily Papers\n\nNov 13\n\n" + "".join(  # a page of 2024: its dates show years up to 2023
         f"{title}\n\n{ABSTRACT}\n\n  • 2 authors\n·\nMay {day}, 2023 {day * 10}\n"
         for day, title in enumerate(HOSTILE_TITLES, start=1)
     ))
@@ -50,7 +50,7 @@ def test_papers_bib_parses_into_one_entry_per_paper_with_unique_keys_and_the_tit
     assert {by_title[t].key for t in HOSTILE_TITLES[2:]} == {"diffusion2023", "diffusion2023b"}
     gans = by_title["Diffusion Models Beat GANs"]
     assert gans["url"] == "https://arxiv.org/abs/2105.05233" and gans["year"] == "2023"
-    assert gans["note"] == "30 upvotes on Hugging Face"
+    assert gans["note"] == "30 upvotes on Hugging Face as of 2024-11-13"
     assert by_title[HOSTILE_TITLES[0]]["url"].startswith("https://huggingface.co/papers?q=Braces+")
     assert {field.key for entry in entries for field in entry.fields} <= {"title", "year", "url", "note"}
     topic = parsed_bib(cited.out / "export" / "topics" / "all.bib")
@@ -63,10 +63,14 @@ def test_csv_and_csl_json_hold_every_paper_with_the_reading_state(cited: Site):
     assert sorted(row["title"] for row in rows) == sorted(HOSTILE_TITLES)
     gans = next(row for row in rows if row["title"] == "Diffusion Models Beat GANs")
     assert (gans["status"], gans["tags"], gans["upvotes"], gans["date"]) == ("read", "gan", "30", "2023-05-03")
+    assert gans["upvotes_as_of"] == "2024-11-13"
     items = json.loads((cited.out / "export" / "papers.json").read_text())
     assert sorted(item["title"] for item in items) == sorted(HOSTILE_TITLES)
     assert all(item["type"] == "article" and item["URL"].startswith("https://") for item in items)
     assert {item["id"] for item in items} == {row["key"] for row in rows}
+    assert next(item for item in items if item["title"] == gans["title"])["note"] == (
+        "30 upvotes on Hugging Face as of 2024-11-13"
+    )
     home = (cited.out / "index.html").read_text()
     assert all(f'href="export/papers.{kind}"' in home for kind in ("bib", "csv", "json"))
 
@@ -112,3 +116,18 @@ def test_citation_keys_stay_unique_when_a_suffixed_key_is_another_papers_own():
 
     keys = citation_keys([paper("data-a", "Data"), paper("data-b", "Data"), paper("datab", "Datab")])
     assert keys == {"data-a": "data", "data-b": "datab", "datab": "databb"}
+
+
+def test_upvotes_without_a_known_day_are_cited_without_one():
+    import datetime as dt
+
+    from sitegen.export import bibtex_entry
+    from sitegen.model import PaperPage
+
+    def paper(upvotes: int | None, as_of: dt.date | None) -> PaperPage:
+        return PaperPage("p", "papers/p.html", "P", None, None, upvotes, as_of, (), (), (), "", "", None, None, (),
+                         None, None)
+
+    assert "note = {1 upvote on Hugging Face}" in bibtex_entry(paper(1, None), "p")
+    assert "note = {7 upvotes on Hugging Face as of 2025-11-13}" in bibtex_entry(paper(7, dt.date(2025, 11, 13)), "p")
+    assert "note" not in bibtex_entry(paper(None, None), "p")
