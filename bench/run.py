@@ -26,6 +26,13 @@ from pathlib import Path
 
 from generate import entry_a, generate, new_papers
 
+from sitegen.build import Caches, read_and_merge, refresh_papers
+from sitegen.cache import Cache
+from sitegen.config import load_config
+from sitegen.model import build_site
+from sitegen.related import _cut, _tf_idf, _words, related_papers
+from sitegen.store import load
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 SAMPLE_SIZE = 346
@@ -34,6 +41,7 @@ QUERY = "diffusion model"  # two words typed at once (pasted)
 KEYS = " train"  # then typed one key at a time
 BROWSER_PAYLOAD_LIMIT = 400_000_000  # bytes of search scripts past which the browser run is skipped
 MEMORY_ROW = "peak memory of a cold build (MB): largest process RSS / all processes PSS"
+RELATED_ROW = "related papers step alone (s), no cache / cache warm; pairs scored per paper"
 ROWS = [
     "cold build (s)",
     "no-change rebuild (s)",
@@ -44,6 +52,7 @@ ROWS = [
     "+10 papers: files written",
     "incremental result equals a cold build",
     MEMORY_ROW,
+    RELATED_ROW,
     "_site size (MB) / files",
     "search payload loaded before first results raw / gzip (KB)",
     "all search files incl. snippet shards raw / gzip (KB)",
@@ -301,6 +310,29 @@ def measure_builds(site: Path, scratch: Path, repeat: int, n: int) -> tuple[dict
     return rows, raw
 
 
+def measure_related(site: Path, scratch: Path, repeat: int) -> str:
+    """The related-papers step on its own, on the built site's papers: it runs beside the build's reading, so
+    it adds at most this much to a build. Pairs scored: how many pairs of papers get a score, per paper."""
+    config = load_config(site / "site.yaml")
+    caches = Caches.open(config.root)
+    papers = refresh_papers(config, read_and_merge(config, caches)[1], caches.documents)[0]
+    built = build_site(config, papers, load(config.topics_dir, caches.documents).documents)
+    texts = [(paper.title, paper.abstract, paper.notes) for paper in built.papers]
+    cold, warm = [], []
+    for k in range(repeat):
+        folder = scratch / f"related-{k}"
+        folder.mkdir()
+        for runs in (cold, warm):
+            cache = Cache(folder, "related")
+            start = time.perf_counter()
+            related_papers(texts, cache)
+            runs.append(time.perf_counter() - start)
+            cache.save()
+    weights = _cut(_tf_idf(*_words(texts, Cache(scratch, "related"))))
+    pairs = (weights @ weights.T).nnz / max(len(texts), 1)
+    return f"{median_text(cold)} / {median_text(warm)}; {pairs:.0f}"
+
+
 def measure_search(out: Path, repeat: int, timeout_s: float) -> dict[str, str]:
     """Focus-to-first-results, per-keystroke latency and the longest long task, in headless Chromium from file://."""
     from playwright.sync_api import sync_playwright
@@ -352,6 +384,8 @@ def bench_size(n: int, repeat: int, browser: bool, timeout_s: float) -> dict[str
             generate(site, n)
             log(f"N={n}: generated the site in {time.perf_counter() - start:.1f} s")
         rows, raw = measure_builds(site, scratch, repeat, n)
+        rows[RELATED_ROW] = measure_related(site, scratch, repeat)
+        log(f"N={n}: related papers step: {rows[RELATED_ROW]}")
         skipped = ("skipped (--no-browser)" if not browser else
                    f"skipped: search payload over {BROWSER_PAYLOAD_LIMIT / 1e6:.0f} MB"
                    if raw > BROWSER_PAYLOAD_LIMIT else "")
