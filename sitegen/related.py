@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,7 +25,7 @@ from .cache import Cache
 
 RELATED = 5
 TERMS = 10  # a paper's strongest terms, the only ones its candidates are found and scored by
-POSTINGS = 50  # papers a term counts for at most: those it weighs most in
+POSTINGS = 100  # papers a term counts for at most: those it weighs most in
 WORD = re.compile(r"[^\W\d_][^\W_]{2,}")  # three or more letters and digits, starting with a letter
 COMMON_WORDS = """
     about above across after again against also among and any are based because been before being below between
@@ -77,35 +78,33 @@ def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray
         else:
             if numbers is None:
                 numbers = {term: number for number, term in enumerate(vocabulary)}
-            part = _count_terms(text, numbers, vocabulary)
+            part = _count_terms(text, numbers)
         parts.append(part)
         where[digest] = (start, start + len(part[0]))
         start += len(part[0])
+    if numbers is not None and len(numbers) > len(vocabulary):
+        vocabulary = list(numbers)  # in the order first seen
     terms = np.concatenate([part[0] for part in parts])
     counts = np.concatenate([part[1] for part in parts])
     if where == known and cached:
         cache.put("words", cached)  # the very object read: the cache is not written again
     else:
         cache.put("words", (vocabulary, where, terms, counts))
-    in_use = sorted(np.unique(terms).tolist(), key=vocabulary.__getitem__)
-    alphabetical = np.zeros(len(vocabulary), np.int32)
+    in_use = [number for number in np.unique(terms).tolist() if vocabulary[number] not in STOP_WORDS]
+    in_use.sort(key=vocabulary.__getitem__)
+    alphabetical = np.full(len(vocabulary), -1, np.int32)
     alphabetical[in_use] = np.arange(len(in_use))
-    lengths = np.fromiter((len(part[0]) for part in parts), np.int64, len(parts))
-    return alphabetical[terms], counts, lengths, len(in_use)
+    terms = alphabetical[terms]
+    kept = terms >= 0  # stop words are counted like the others, and left out here all at once
+    paper = np.repeat(np.arange(len(parts)), [len(part[0]) for part in parts])
+    return terms[kept], counts[kept], np.bincount(paper[kept], minlength=len(parts)), len(in_use)
 
 
-def _count_terms(text: str, numbers: dict[str, int], vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The text's distinct terms (numbered in `vocabulary`, which grows) and how often each occurs."""
-    counted: dict[int, int] = {}
-    for word in WORD.findall(text.casefold()):
-        if word in STOP_WORDS:
-            continue
-        number = numbers.get(word)
-        if number is None:
-            number = numbers[word] = len(vocabulary)
-            vocabulary.append(word)
-        counted[number] = counted.get(number, 0) + 1
-    return np.fromiter(counted.keys(), np.int32, len(counted)), np.fromiter(counted.values(), np.int32, len(counted))
+def _count_terms(text: str, numbers: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The text's distinct words (numbered in `numbers`, which gives new words the next numbers) and their counts."""
+    counted = Counter(WORD.findall(text.casefold()))
+    return (np.array([numbers.setdefault(word, len(numbers)) for word in counted], np.int32),
+            np.array(list(counted.values()), np.int32))
 
 
 def _tf_idf(terms: np.ndarray, counts: np.ndarray, lengths: np.ndarray, size: int) -> scipy.sparse.csr_array:
