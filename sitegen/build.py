@@ -207,7 +207,7 @@ def write_output(
         )
         with in_background(generated) as search_payload:
             keys, listed = page_keys(site, config, planned)  # while related papers are found
-            planned, keys = with_related(planned, keys, listed, site, related())
+            keys = with_related(planned, keys, listed, site, related())
             fresh, recorded = _kept(planned, keys, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:

@@ -120,10 +120,11 @@ def find_problems(
     to_itself: dict[str, set[tuple[str, bool]]] = {}  # "#x", "?q": judged page by page
     for folder, links in by_folder.items():
         bad[folder], to_itself[folder] = set(), set()
+        reachable = _reachable(folder, files)
         for link in links:
             if _names_its_page(link[0]):
                 to_itself[folder].add(link)
-            elif not _plainly_fine(folder, link[0], files) and _problem(
+            elif not _plainly_fine(link[0], reachable) and _problem(
                 posixpath.join(folder, "_"), *link, files, folders, ids, base_url
             ):
                 bad[folder].add(link)
@@ -137,17 +138,22 @@ def find_problems(
     return problems
 
 
-def _plainly_fine(folder: str, url: str, files: set[str]) -> bool:
+def _reachable(folder: str, files: set[str]) -> set[str]:
+    """Every file of the site as a plain relative URL from a page in `folder` (up to the root and down, or down)."""
+    up = "../" * (folder.count("/") + 1) if folder else ""
+    urls = {up + name for name in files}
+    if folder:
+        inside = len(folder) + 1
+        urls.update(name[inside:] for name in files if name.startswith(folder + "/"))
+    return urls
+
+
+def _plainly_fine(url: str, reachable: set[str]) -> bool:
     """The common case, decided quickly: a plain relative path to a file, with a plain query or none."""
-    url, _, query = url.partition("?")
-    if url.startswith("/") or url.endswith("/") or any(mark in url for mark in ":#%&\\") or not url:
+    path, _, query = url.partition("?")
+    if path not in reachable or any(mark in path for mark in ":#%&\\"):
         return False
-    if query and not query.replace("=", "").replace("-", "").replace("_", "").isalnum():
-        return False
-    if "/" not in url and url not in (".", ".."):  # a page beside this one: most links of a list
-        return (f"{folder}/{url}" if folder else url) in files
-    target = posixpath.normpath(posixpath.join(folder, url))
-    return not target.startswith("..") and target in files
+    return not query or query.replace("=", "").replace("-", "").replace("_", "").isalnum()
 
 
 def _names_its_page(url: str) -> bool:

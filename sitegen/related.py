@@ -122,10 +122,15 @@ def _tf_idf(terms: np.ndarray, counts: np.ndarray, lengths: np.ndarray, size: in
 
 
 def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
-    """Each row's TERMS largest weights, and of those each term's POSTINGS largest; a term left in one row goes."""
+    """Each row's TERMS largest weights of terms other rows have too, and of those each term's POSTINGS largest.
+
+    A term left in one row goes: it would match no other.
+    """
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    keep = _top_per_group(rows, matrix.data, TERMS)  # equal weights: the alphabetically first term
-    rows, columns, values = rows[keep], matrix.indices[keep], matrix.data[keep]
+    shared = np.bincount(matrix.indices, minlength=matrix.shape[1])[matrix.indices] > 1
+    rows, columns, values = rows[shared], matrix.indices[shared], matrix.data[shared]
+    keep = _top_per_group(rows, values, TERMS)  # equal weights: the alphabetically first term
+    rows, columns, values = rows[keep], columns[keep], values[keep]
     keep = np.sort(_top_per_group(columns, values, POSTINGS))  # equal weights: the paper listed first
     keep = keep[np.bincount(columns[keep], minlength=matrix.shape[1])[columns[keep]] > 1]
     return scipy.sparse.csr_array((values[keep], (rows[keep], columns[keep])), shape=matrix.shape)

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import operator
 import os
+import pickle
 import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -200,7 +201,7 @@ class Page:
 
 
 def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
-    """Every page of the site, with what its template is given besides `site` (related papers come later)."""
+    """Every page of the site, with what its template is given besides `site` (related papers: see with_related)."""
 
     def page(template: str, path: str, root: str | None = None, listed: int = 0, **context: object) -> Page:
         return Page(template, path, "../" * path.count("/") if root is None else root, context, listed=listed)
@@ -214,7 +215,8 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
         page("papers.html", "papers.html", listed=len(site.papers), years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()], tags=site.tags),
         *(page("paper.html", f"papers/{paper.slug}.html", paper=paper, cite_key=cite_keys[paper.slug],
-               newer=neighbours[paper.slug][0], older=neighbours[paper.slug][1], lists=neighbours[paper.slug][2])
+               newer=neighbours[paper.slug][0], older=neighbours[paper.slug][1], lists=neighbours[paper.slug][2],
+               related=[])
           for paper in site.papers),
         *(
             Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
@@ -252,7 +254,7 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[s
     )
     listed, whole = {}, {}
     for paper in site.papers:
-        listed[paper.slug] = hashlib.sha1(repr(_listed_fields(paper)).encode()).digest()
+        listed[paper.slug] = hashlib.sha1(pickle.dumps(_listed_fields(paper), 5)).digest()  # repr() is slower
         whole[paper.slug] = hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
     overrides = _override_texts(config)
     if any(re.search(r"\bnotes\b", text) for text in overrides):
@@ -260,32 +262,35 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[s
     if any(re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", text) for text in overrides):
         shared += (hashlib.sha1(repr(whole).encode()).hexdigest(),)
     common = hashlib.sha1(repr(shared).encode()).digest()
-    return {
-        page.path: hashlib.sha1(common + repr((
-            page.template, page.path, page.root, *_by_digest((page.context, page.shows), listed),
-            whole[page.context["paper"].slug] if page.template == "paper.html" else None,  # its notes
-        )).encode()).hexdigest()
-        for page in pages
-    }, listed
+    keys = {}
+    for page in pages:
+        key = hashlib.sha1(common)
+        key.update(repr((page.template, page.path, page.root, _by_digest(page.shows, listed))).encode())
+        for name, value in page.context.items():  # strings, most of the context, without the walk through it
+            key.update(repr((name, value if type(value) is str else _by_digest(value, listed))).encode())
+        if page.template == "paper.html":
+            key.update(whole[page.context["paper"].slug])  # its notes
+        keys[page.path] = key.hexdigest()
+    return keys, listed
 
 
 def with_related(
     pages: list[Page], keys: Mapping[str, str], listed: Mapping[str, bytes], site: Site, related: list[list[int]]
-) -> tuple[list[Page], dict[str, str]]:
-    """Each paper's page given its related papers, and its digest made to depend on them as lists show them.
+) -> dict[str, str]:
+    """Fill in each paper page's related papers; returns the digests, a paper page's now depending on them.
 
-    `related` holds the positions of each paper's related papers in site order, paper by paper.
+    `related` holds the positions of each paper's related papers in site order, paper by
+    paper. The pages' lists are filled in place (a new page for each of 10,000 papers costs more).
     """
     by_slug = {paper.slug: numbers for paper, numbers in zip(site.papers, related, strict=True)}
-    pages_now, keys_now = [], dict(keys)
+    keys_now = dict(keys)
     for page in pages:
         if page.template == "paper.html":
-            others = [site.papers[number] for number in by_slug[page.context["paper"].slug]]
-            page = dataclasses.replace(page, context={**page.context, "related": others})
+            others = page.context["related"]
+            others.extend(site.papers[number] for number in by_slug[page.context["paper"].slug])
             shown = b"".join(listed[other.slug] for other in others)
             keys_now[page.path] = hashlib.sha1(keys[page.path].encode() + shown).hexdigest()
-        pages_now.append(page)
-    return pages_now, keys_now
+    return keys_now
 
 
 LISTED_FIELDS = [field.name for field in dataclasses.fields(PaperPage) if field.name != "notes"]
@@ -293,14 +298,17 @@ _listed_fields = operator.attrgetter(*LISTED_FIELDS)
 
 
 def _by_digest(value: object, digests: Mapping[str, bytes]) -> object:
-    """The value with each paper replaced by its digest: a list of 10,000 papers is hashed in milliseconds."""
+    """The value with each paper replaced by its digest: a list of 10,000 papers is hashed in milliseconds.
+
+    Strings, most of what pages are given, are passed over without a call.
+    """
     kind = type(value)
     if kind is PaperPage:
         return digests[value.slug]
     if kind in (list, tuple):
-        return tuple(_by_digest(item, digests) for item in value)
+        return tuple(item if type(item) is str else _by_digest(item, digests) for item in value)
     if kind is dict or isinstance(value, Mapping):
-        return tuple((key, _by_digest(item, digests)) for key, item in value.items())
+        return tuple((key, item if type(item) is str else _by_digest(item, digests)) for key, item in value.items())
     return value
 
 
