@@ -30,7 +30,7 @@ from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .export import citation_keys, export_files
 from .feeds import feed_files
-from .model import Site, build_site
+from .model import Site, build_site, paper_texts
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import given_later, in_background, no_garbage_collection
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
@@ -136,9 +136,9 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     with given_later(partial(related_lists, caches.related)) as (give_papers, related):
         dumps, merged = read_and_merge(config, caches)
         papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents)
+        give_papers(paper_texts(papers))
         topics = store.load(config.topics_dir, caches.documents)
         site = build_site(config, papers, topics.documents)
-        give_papers([(paper.title, paper.abstract, paper.notes) for paper in site.papers])
         with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
             pages, search_payload, output_problems = write_output(
                 config, site, related, out, caches, check, content.start
@@ -171,8 +171,8 @@ def _summary(
     )
 
 
-def related_lists(cache: Cache, papers: Callable[[], list[tuple[str, str, str]]]) -> list[list[int]]:
-    """For each paper (in site order), the positions of its related papers; saves the cache of their words.
+def related_lists(cache: Cache, papers: Callable[[], dict[str, tuple[str, str, str]]]) -> dict[str, list[str]]:
+    """Each paper's related papers, by slug (`papers` gives their texts); saves the cache of their words.
 
     Runs in a process of its own, started before the site is read: importing NumPy and
     SciPy (0.2 s, and never for a no-change build) and reading the cache overlap that.
@@ -180,19 +180,21 @@ def related_lists(cache: Cache, papers: Callable[[], list[tuple[str, str, str]]]
     from .related import related_papers
 
     cache.get("words")
-    found = related_papers(papers(), cache)
+    texts = papers()
+    slugs = list(texts)
+    found = related_papers(list(texts.values()), cache)
     cache.save()
-    return found
+    return {slug: [slugs[number] for number in numbers] for slug, numbers in zip(slugs, found, strict=True)}
 
 
 def write_output(
-    config: SiteConfig, site: Site, related: Callable[[], list[list[int]]], out: Path, caches: Caches,
+    config: SiteConfig, site: Site, related: Callable[[], Mapping[str, list[str]]], out: Path, caches: Caches,
     check: bool, once_forked: Callable[[], None],
 ) -> tuple[int, Payload, list[Problem]]:
     """Render the pages whose inputs changed, carry the others over, write search, swap the new output in, check it.
 
-    The search files are made in a process of their own meanwhile. `related()` gives the
-    positions of each paper's related papers. `once_forked` runs when no more processes will be forked
+    The search files are made in a process of their own meanwhile. `related()` gives each
+    paper's related papers, by slug. `once_forked` runs when no more processes will be forked
     (threads may start). Returns the number of pages rendered, the search payload and
     the check's problems.
     """

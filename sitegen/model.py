@@ -164,6 +164,16 @@ def reading_queue(papers: Iterable[PaperPage]) -> dict[str, list[PaperPage]]:
     return by_status
 
 
+def paper_texts(documents: Iterable[Document]) -> dict[str, tuple[str, str, str]]:
+    """The title, abstract and notes of each paper file that makes a page, by slug, as its page shows them."""
+    texts = {}
+    for document in documents:
+        title, abstract = document.meta.get("title"), document.meta.get("abstract")
+        if isinstance(title, str) and title.strip():
+            texts[document.slug] = (title.strip(), abstract if isinstance(abstract, str) else "", document.body)
+    return texts
+
+
 def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -> PaperPage | None:
     meta = document.meta
 

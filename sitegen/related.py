@@ -6,9 +6,9 @@ the cosine of these cut vectors is computed, as a sparse product, only for paper
 share such a term. At 10,000 papers that is a few hundred pairs per paper, not 10,000.
 
 Words are cached per text, so a rebuild reads again only the papers whose title,
-abstract or notes changed; the rest is a pure function of the papers in site order,
-with terms in alphabetical order, so an incremental build computes exactly what a
-cold build does. Ties go to the paper listed first (newest).
+abstract or notes changed; the rest is a pure function of the papers in the order
+given, with terms in alphabetical order, so an incremental build computes exactly
+what a cold build does. Ties go to the paper given first.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def related_papers(papers: Sequence[Text], cache: Cache) -> list[list[int]]:
     if len(papers) > 1:
         weights = _cut(_tf_idf(*_words(papers, cache)))
         scores = weights @ weights.T
-        scores.sort_indices()  # others in site order: ties go to the paper listed first
+        scores.sort_indices()  # others in the order given: ties go to the first
         rows = np.repeat(np.arange(len(papers)), np.diff(scores.indptr))
         others = rows != scores.indices
         rows, columns, values = rows[others], scores.indices[others], scores.data[others]
@@ -58,7 +58,7 @@ def related_papers(papers: Sequence[Text], cache: Cache) -> list[list[int]]:
 
 
 def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Each paper's distinct terms and their counts, concatenated in site order; each paper's number of terms.
+    """Each paper's distinct terms and their counts, concatenated in order; each paper's number of terms.
 
     Terms are numbered in alphabetical order of the terms in use (also returned: their
     number), so that these arrays are the same whatever the cache held. The cache keeps
@@ -131,7 +131,7 @@ def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
     rows, columns, values = rows[shared], matrix.indices[shared], matrix.data[shared]
     keep = _top_per_group(rows, values, TERMS)  # equal weights: the alphabetically first term
     rows, columns, values = rows[keep], columns[keep], values[keep]
-    keep = np.sort(_top_per_group(columns, values, POSTINGS))  # equal weights: the paper listed first
+    keep = np.sort(_top_per_group(columns, values, POSTINGS))  # equal weights: the paper given first
     keep = keep[np.bincount(columns[keep], minlength=matrix.shape[1])[columns[keep]] > 1]
     return scipy.sparse.csr_array((values[keep], (rows[keep], columns[keep])), shape=matrix.shape)
 

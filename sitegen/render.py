@@ -275,19 +275,19 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[s
 
 
 def with_related(
-    pages: list[Page], keys: Mapping[str, str], listed: Mapping[str, bytes], site: Site, related: list[list[int]]
+    pages: list[Page], keys: Mapping[str, str], listed: Mapping[str, bytes], site: Site,
+    related: Mapping[str, list[str]],
 ) -> dict[str, str]:
     """Fill in each paper page's related papers; returns the digests, a paper page's now depending on them.
 
-    `related` holds the positions of each paper's related papers in site order, paper by
-    paper. The pages' lists are filled in place (a new page for each of 10,000 papers costs more).
+    `related` gives each paper's related papers by slug. The pages' lists are filled in
+    place (a new page for each of 10,000 papers costs more).
     """
-    by_slug = {paper.slug: numbers for paper, numbers in zip(site.papers, related, strict=True)}
     keys_now = dict(keys)
     for page in pages:
         if page.template == "paper.html":
             others = page.context["related"]
-            others.extend(site.papers[number] for number in by_slug[page.context["paper"].slug])
+            others.extend(site.by_slug[slug] for slug in related[page.context["paper"].slug])
             shown = b"".join(listed[other.slug] for other in others)
             keys_now[page.path] = hashlib.sha1(keys[page.path].encode() + shown).hexdigest()
     return keys_now
