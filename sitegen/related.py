@@ -8,7 +8,7 @@ share such a term. At 10,000 papers that is a few hundred pairs per paper, not 1
 Words are cached per text, so a rebuild reads again only the papers whose title,
 abstract or notes changed; the rest is a pure function of the papers in the order
 given, with terms in alphabetical order, so an incremental build computes exactly
-what a cold build does. Ties go to the paper given first.
+what a cold build does, ties included.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ def related_papers(papers: Sequence[Text], cache: Cache) -> list[list[int]]:
     if len(papers) > 1:
         weights = _cut(_tf_idf(*_words(papers, cache)))
         scores = weights @ weights.T
-        scores.sort_indices()  # others in the order given: ties go to the first
         rows = np.repeat(np.arange(len(papers)), np.diff(scores.indptr))
         others = rows != scores.indices
         rows, columns, values = rows[others], scores.indices[others], scores.data[others]
@@ -113,7 +112,6 @@ def _tf_idf(terms: np.ndarray, counts: np.ndarray, lengths: np.ndarray, size: in
     matrix = scipy.sparse.csr_array(
         (counts.astype(np.float64), terms, np.concatenate([[0], np.cumsum(lengths)])), shape=(papers, size)
     )
-    matrix.sort_indices()  # terms in alphabetical order: sums come out the same whatever the cache held
     papers_with = np.bincount(matrix.indices, minlength=size)
     matrix.data = (1 + np.log(matrix.data)) * (np.log((1 + papers) / (1 + papers_with)) + 1)[matrix.indices]
     rows = np.repeat(np.arange(papers), np.diff(matrix.indptr))
@@ -129,9 +127,9 @@ def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     shared = np.bincount(matrix.indices, minlength=matrix.shape[1])[matrix.indices] > 1
     rows, columns, values = rows[shared], matrix.indices[shared], matrix.data[shared]
-    keep = _top_per_group(rows, values, TERMS)  # equal weights: the alphabetically first term
+    keep = _top_per_group(rows, values, TERMS)
     rows, columns, values = rows[keep], columns[keep], values[keep]
-    keep = np.sort(_top_per_group(columns, values, POSTINGS))  # equal weights: the paper given first
+    keep = np.sort(_top_per_group(columns, values, POSTINGS))
     keep = keep[np.bincount(columns[keep], minlength=matrix.shape[1])[columns[keep]] > 1]
     return scipy.sparse.csr_array((values[keep], (rows[keep], columns[keep])), shape=matrix.shape)
 
@@ -139,7 +137,8 @@ def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
 def _top_per_group(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
     """Positions of the `count` largest values (all in [0, 1]) of each group, largest first.
 
-    Equal values keep the order they have in the arrays. One stable sort of a single key
+    Equal values keep their order in the arrays (a quicker, unstable sort would let an
+    edit of one paper reorder ties all over the site). One stable sort of a single key
     is several times faster than sorting by group, then value, then position.
     """
     order = np.argsort(groups * 2.0 - values, kind="stable")
