@@ -3,7 +3,7 @@
 No step compares every paper with every other one. Each paper keeps only its TERMS
 strongest terms, and a term counts for at most the POSTINGS papers it weighs most in;
 the cosine of these cut vectors is computed, as a sparse product, only for papers that
-share such a term. At 10,000 papers that is a few hundred pairs per paper, not 10,000.
+share such a term: at most TERMS × POSTINGS pairs per paper, however long the list.
 
 Words are cached per text, so a rebuild reads again only the papers whose title,
 abstract or notes changed; the rest is a pure function of the papers in the order
@@ -25,7 +25,8 @@ from .cache import Cache
 
 RELATED = 5
 TERMS = 10  # a paper's strongest terms, the only ones its candidates are found and scored by
-POSTINGS = 100  # papers a term counts for at most: those it weighs most in
+POSTINGS = 40  # papers a term counts for at most: those it weighs most in
+BLOCK = 2000  # papers scored at a time: the memory it takes does not grow with the list
 WORD = re.compile(r"[^\W\d_][^\W_]{2,}")  # three or more letters and digits, starting with a letter
 COMMON_WORDS = """
     about above across after again against also among and any are based because been before being below between
@@ -44,10 +45,13 @@ Text = tuple[str, str, str]  # a paper's title, abstract and notes
 def related_papers(papers: Sequence[Text], cache: Cache) -> list[list[int]]:
     """For each paper, the positions of its RELATED most related papers, most related first."""
     found: list[list[int]] = [[] for _ in papers]
-    if len(papers) > 1:
-        weights = _cut(_tf_idf(*_words(papers, cache)))
-        scores = weights @ weights.T
-        rows = np.repeat(np.arange(len(papers)), np.diff(scores.indptr))
+    if len(papers) < 2:
+        return found
+    weights = _cut(_tf_idf(*_words(papers, cache)))
+    transposed = weights.T.tocsr()
+    for start in range(0, len(papers), BLOCK):
+        scores = weights[start:start + BLOCK] @ transposed
+        rows = np.repeat(np.arange(start, start + scores.shape[0]), np.diff(scores.indptr))
         others = rows != scores.indices
         rows, columns, values = rows[others], scores.indices[others], scores.data[others]
         best = _top_per_group(rows, values, RELATED)
