@@ -52,22 +52,22 @@ def test_the_lists_are_the_same_in_a_second_cold_build(sample: Site, tmp_path: P
 
 def test_notes_refresh_a_papers_related_list(site: Site):
     site.write_config("title: Notes\n")
-    site.dump("a.txt", "".join(
-        f"{title}\n\n{abstract}\n\n" for title, abstract in [
-            ("Sparse attention for long documents", "We make attention sparse so that transformers read long inputs."),
-            ("Protein folding with language models", "Amino acid sequences go through a language model to fold proteins."),
-            ("Sparse attention kernels on GPUs", "Fast kernels for sparse attention patterns in transformers."),
-            ("Weather forecasting from satellite images", "Satellite images predict rainfall with convolutional networks."),
-            ("Rainfall nowcasting with radar", "Radar echoes predict rainfall in the next hour."),
-        ]
-    ))
+    papers = [
+        ("Sparse attention for long documents", "We make attention sparse so that transformers read long inputs."),
+        ("Protein folding with language models", "Amino acid sequences go through a language model to fold proteins."),
+        ("Sparse attention kernels on GPUs", "Fast kernels for sparse attention patterns in transformers."),
+        ("Weather forecasting from satellite images", "Satellite images predict rainfall with convolutional nets."),
+        ("Rainfall nowcasting with radar", "Radar echoes predict rainfall in the next hour."),
+    ]
+    site.dump("a.txt", "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in papers))
     site.build()
     slug = "sparse-attention-for-long-documents"
     assert related_on_page(site.out, slug) == ["sparse-attention-kernels-on-gpus"]
     notes = site.paper_file(slug)
     notes.write_text(notes.read_text(encoding="utf-8") + "\nLike protein folding: amino acid sequences, proteins.\n")
     site.build()
-    assert related_on_page(site.out, slug) == ["sparse-attention-kernels-on-gpus", "protein-folding-with-language-models"]
+    refreshed = related_on_page(site.out, slug)
+    assert refreshed == ["sparse-attention-kernels-on-gpus", "protein-folding-with-language-models"]
 
 
 def test_texts_with_no_words_in_common_have_no_related_papers(tmp_path: Path):
@@ -79,7 +79,8 @@ def test_texts_with_no_words_in_common_have_no_related_papers(tmp_path: Path):
 def test_a_warm_cache_gives_exactly_what_a_cold_one_gives(tmp_path: Path):
     papers = [(f"Paper {n} on {topic}", f"We study {topic} and {other} with method {n % 7}.", "")
               for n, (topic, other) in enumerate(zip(["graphs", "speech", "vision", "proteins"] * 30,
-                                                     ["kernels", "noise", "depth", "folding", "robots"] * 24))]
+                                                     ["kernels", "noise", "depth", "folding", "robots"] * 24,
+                                                     strict=True))]
     (tmp_path / "warm").mkdir()
     warm = Cache(tmp_path / "warm", "related")
     related_papers(papers[::-1] + [("Unrelated", "words about cooking", "")], warm)  # other texts, other numbering
