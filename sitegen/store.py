@@ -60,6 +60,7 @@ class Loaded:
     documents: tuple[Document, ...]
     problems: tuple[Problem, ...]
     unreadable: frozenset[str]  # slugs of files that exist but cannot be read
+    as_cached: frozenset[str] = frozenset()  # slugs of files unchanged since the cache saw them
 
 
 def dump_yaml(values: Mapping[str, Any]) -> str:
@@ -153,7 +154,7 @@ def _line_of_bad_value(head: str) -> int:
 
 def load(directory: Path, cache: Cache | None = None) -> Loaded:
     """Every *.md file of a directory, in name order; files unchanged since `cache` saw them are not re-read."""
-    documents, problems, unreadable = [], [], set()
+    documents, problems, unreadable, as_cached = [], [], set(), set()
     folder = str(directory)  # plain strings: this runs over every file on every build
     for name in sorted(name for name in os.listdir(folder) if name.endswith(".md")) if directory.is_dir() else []:
         path = os.path.join(folder, name)
@@ -163,12 +164,14 @@ def load(directory: Path, cache: Cache | None = None) -> Loaded:
             result = _read(Path(path))
             if cache:
                 cache.put(key, result)
+        else:
+            as_cached.add(name.removesuffix(".md"))
         if isinstance(result, Problem):
             problems.append(result)
             unreadable.add(name.removesuffix(".md"))
         else:
             documents.append(result)
-    return Loaded(tuple(documents), tuple(problems), frozenset(unreadable))
+    return Loaded(tuple(documents), tuple(problems), frozenset(unreadable), frozenset(as_cached))
 
 
 def _cache_key(path: str | Path) -> tuple[str, str, int, int]:
