@@ -29,9 +29,8 @@ from generate import entry_a, generate, new_papers
 from sitegen.build import Caches, read_and_merge, refresh_papers
 from sitegen.cache import Cache
 from sitegen.config import load_config
-from sitegen.model import build_site
-from sitegen.related import _cut, _tf_idf, _words, related_papers
-from sitegen.store import load
+from sitegen.model import paper_texts
+from sitegen.related import _cut, _scores, _tf_idf, _words, related_papers
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -315,9 +314,7 @@ def measure_related(site: Path, scratch: Path, repeat: int) -> str:
     it adds at most this much to a build. Pairs scored: how many pairs of papers get a score, per paper."""
     config = load_config(site / "site.yaml")
     caches = Caches.open(config.root)
-    papers = refresh_papers(config, read_and_merge(config, caches)[1], caches.documents)[0]
-    built = build_site(config, papers, load(config.topics_dir, caches.documents).documents)
-    texts = [(paper.title, paper.abstract, paper.notes) for paper in built.papers]
+    texts = list(paper_texts(refresh_papers(config, read_and_merge(config, caches)[1], caches.documents)[0]).values())
     cold, warm = [], []
     for k in range(repeat):
         folder = scratch / f"related-{k}"
@@ -329,7 +326,7 @@ def measure_related(site: Path, scratch: Path, repeat: int) -> str:
             runs.append(time.perf_counter() - start)
             cache.save()
     weights = _cut(_tf_idf(*_words(texts, Cache(scratch, "related"))))
-    pairs = (weights @ weights.T).nnz / max(len(texts), 1)
+    pairs = sum(len(rows) for rows, _, _ in _scores(weights)) / max(len(texts), 1)
     return f"{median_text(cold)} / {median_text(warm)}; {pairs:.0f}"
 
 

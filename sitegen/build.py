@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
 import jinja2
@@ -284,7 +285,9 @@ def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object
     return state
 
 
-LIBRARIES = (jinja2.__version__, markdown.__version__, yaml.__version__, lunr.__VERSION__)  # what the output depends on
+# What the output depends on; NumPy and SciPy (related papers) by their installed versions, not imported here.
+LIBRARIES = (jinja2.__version__, markdown.__version__, yaml.__version__, lunr.__VERSION__, version("numpy"),
+             version("scipy"))
 
 
 def _files_state(folder: Path) -> list[tuple[str, int, int]]:

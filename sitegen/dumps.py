@@ -282,7 +282,7 @@ def _drafts(lines: Iterable[tuple[int, str]], report: _Report) -> Iterator[_Draf
             if current:
                 yield current
             current, tentative = None, False
-            page, on_page = date, False
+            page, on_page = (date if date.upvotes is None else None), False  # a count: a paper's date, not the page's
             continue
         after_metadata = bool(AUTHORS.fullmatch(line) or SEPARATOR.fullmatch(line))
         if date or after_metadata:

@@ -26,8 +26,8 @@ LATEX_SPECIAL = {
 LATEX_SPECIALS = re.compile("|".join(map(re.escape, LATEX_SPECIAL)))
 SMALL_WORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward", "via", "is",
                "are", "do", "does", "how", "what", "why", "when", "can", "we", "from", "by", "at", "as", "into"}
-CSV_COLUMNS = ["key", "title", "date", "authors", "upvotes", "upvotes_as_of", "url", "topics", "status", "rating",
-               "tags", "added", "page"]
+CSV_COLUMNS = ["key", "title", "date", "authors", "upvotes", "url", "topics", "status", "rating", "tags", "added",
+               "page", "upvotes_as_of"]  # a column added later goes last: readers by position keep working
 
 
 def export_files(site: Site, keys: Mapping[str, str]) -> list[tuple[str, bytes]]:
@@ -117,8 +117,8 @@ def csv_text(site: Site, keys: Mapping[str, str], urls: Mapping[str, str]) -> st
     for paper in site.papers:
         writer.writerow([
             keys[paper.slug], paper.title, _iso(paper.date), _blank(paper.authors), _blank(paper.upvotes),
-            _iso(paper.upvotes_as_of), urls[paper.slug], "; ".join(site.topic_by_slug[s].title for s in paper.topics),
-            paper.status or "", _blank(paper.rating), "; ".join(paper.tags), _iso(paper.added), paper.url,
+            urls[paper.slug], "; ".join(site.topic_by_slug[s].title for s in paper.topics), paper.status or "",
+            _blank(paper.rating), "; ".join(paper.tags), _iso(paper.added), paper.url, _iso(paper.upvotes_as_of),
         ])
     return out.getvalue()
 

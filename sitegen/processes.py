@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import gc
@@ -79,20 +80,25 @@ def given_later(function: Callable[[Callable[[], A]], T]) -> Iterator[tuple[Call
     """in_background() for a function that needs a value the block makes: the block gives it with give(value).
 
     The function is called with a callable that waits for the value, so what it does
-    before it needs the value (imports, reading a cache) overlaps the block's work.
+    before it needs the value (imports, reading a cache) overlaps the block's work;
+    give() waits until the process reads the value. A block that ends without giving
+    makes the function's wait fail.
     """
     receiving, giving = multiprocessing.get_context("fork").Pipe(duplex=False)
     given: list[A] = []  # where no process could be forked, the function runs here and finds the value in it
 
     def run() -> T:
+        giving.close()  # in the process: its copy of the block's end, which would keep it waiting forever
         return function(lambda: given[0] if given else receiving.recv())
 
     with _forked(run) as (forked, result):
         receiving.close()
 
         def give(value: A) -> None:
-            given.append(value)
-            if forked:
+            if not forked:
+                given.append(value)
+                return
+            with contextlib.suppress(OSError):  # the process ended without reading it: result() says why
                 giving.send(value)
 
         try:
@@ -106,7 +112,7 @@ def _forked(function: Callable[[], T]) -> Iterator[tuple[bool, Callable[[], T]]]
     """in_background(), also telling whether a process was forked."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_run, args=(function, sender, os.getpid()), daemon=True)
+    process = context.Process(target=_run, args=(function, sender, receiver, os.getpid()), daemon=True)
     try:
         with frozen_for_forking():
             process.start()
@@ -139,7 +145,8 @@ def _forked(function: Callable[[], T]) -> Iterator[tuple[bool, Callable[[], T]]]
         process.join()
 
 
-def _run(function: Callable[[], Any], sender: Connection, parent: int) -> None:
+def _run(function: Callable[[], Any], sender: Connection, receiver: Connection, parent: int) -> None:
+    receiver.close()  # the parent's end: a result the parent never reads then fails to send instead of waiting
     start_child(parent)
     try:
         outcome = function()

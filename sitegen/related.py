@@ -1,9 +1,11 @@
 """Related papers: for each paper, the few others nearest to it by TF-IDF cosine over title, abstract and notes.
 
 No step compares every paper with every other one. Each paper keeps only its TERMS
-strongest terms, and a term counts for at most the POSTINGS papers it weighs most in;
-the cosine of these cut vectors is computed, as a sparse product, only for papers that
-share such a term: at most TERMS × POSTINGS pairs per paper, however long the list.
+strongest terms (of its vector of unit length), and the papers that share a term are
+taken in bands of POSTINGS papers that weigh it alike; the dot product of these cut
+vectors is computed, as a sparse product, only for papers that share a term in a
+band: at most TERMS × POSTINGS pairs per paper, however long the list, and no paper
+loses a term to papers that weigh it more.
 
 Words are cached per text, so a rebuild reads again only the papers whose title,
 abstract or notes changed; the rest is a pure function of the papers in the order
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import scipy.sparse
@@ -25,7 +27,7 @@ from .cache import Cache
 
 RELATED = 5
 TERMS = 10  # a paper's strongest terms, the only ones its candidates are found and scored by
-POSTINGS = 40  # papers a term counts for at most: those it weighs most in
+POSTINGS = 40  # papers a term pairs a paper with at most: a band of those that weigh it alike
 BLOCK = 2000  # papers scored at a time: the memory it takes does not grow with the list
 WORD = re.compile(r"[^\W\d_][^\W_]{2,}")  # three or more letters and digits, starting with a letter
 COMMON_WORDS = """
@@ -47,17 +49,22 @@ def related_papers(papers: Sequence[Text], cache: Cache) -> list[list[int]]:
     found: list[list[int]] = [[] for _ in papers]
     if len(papers) < 2:
         return found
-    weights = _cut(_tf_idf(*_words(papers, cache)))
-    transposed = weights.T.tocsr()
-    for start in range(0, len(papers), BLOCK):
-        scores = weights[start:start + BLOCK] @ transposed
-        rows = np.repeat(np.arange(start, start + scores.shape[0]), np.diff(scores.indptr))
-        others = rows != scores.indices
-        rows, columns, values = rows[others], scores.indices[others], scores.data[others]
-        best = _top_per_group(rows, values, RELATED)
+    for rows, columns, values in _scores(_cut(_tf_idf(*_words(papers, cache)))):
+        order, rank = _ranked(rows, values)
+        best = order[rank < RELATED]
         for row, column in zip(rows[best].tolist(), columns[best].tolist(), strict=True):
             found[row].append(column)
     return found
+
+
+def _scores(weights: scipy.sparse.csr_array) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The scored pairs of papers (each paper with another), BLOCK papers at a time: theirs, the other's, the score."""
+    transposed = weights.T.tocsr()
+    for start in range(0, weights.shape[0], BLOCK):
+        scores = weights[start:start + BLOCK] @ transposed
+        rows = np.repeat(np.arange(start, start + scores.shape[0]), np.diff(scores.indptr))
+        others = rows != scores.indices
+        yield rows[others], scores.indices[others], scores.data[others]
 
 
 def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -65,8 +72,8 @@ def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray
 
     Terms are numbered in alphabetical order of the terms in use (also returned: their
     number), so that these arrays are the same whatever the cache held. The cache keeps
-    every term seen, numbered as first seen, and the last build's arrays in those
-    numbers with where each text's part is.
+    the terms seen, numbered as first seen (afresh when most are no longer used), and
+    the last build's arrays in those numbers with where each text's part is.
     """
     cached = cache.get("words")
     vocabulary, known, cached_terms, cached_counts = cached or ([], {}, np.zeros(0, np.int32), np.zeros(0, np.int32))
@@ -89,11 +96,16 @@ def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray
         vocabulary = list(numbers)  # in the order first seen
     terms = np.concatenate([part[0] for part in parts])
     counts = np.concatenate([part[1] for part in parts])
+    used = np.unique(terms)
+    if len(vocabulary) > 2 * len(used) + 1000:  # mostly words of texts gone: number the others afresh
+        renumbered = np.zeros(len(vocabulary), np.int32)
+        renumbered[used] = np.arange(len(used))
+        vocabulary, terms, used = [vocabulary[number] for number in used.tolist()], renumbered[terms], renumbered[used]
     if where == known and cached:
         cache.put("words", cached)  # the very object read: the cache is not written again
     else:
         cache.put("words", (vocabulary, where, terms, counts))
-    in_use = [number for number in np.unique(terms).tolist() if vocabulary[number] not in STOP_WORDS]
+    in_use = [number for number in used.tolist() if vocabulary[number] not in STOP_WORDS]
     in_use.sort(key=vocabulary.__getitem__)
     alphabetical = np.full(len(vocabulary), -1, np.int32)
     alphabetical[in_use] = np.arange(len(in_use))
@@ -124,22 +136,27 @@ def _tf_idf(terms: np.ndarray, counts: np.ndarray, lengths: np.ndarray, size: in
 
 
 def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
-    """Each row's TERMS largest weights of terms other rows have too, and of those each term's POSTINGS largest.
+    """Each row's TERMS largest weights of terms other rows have too; a term's rows in bands of POSTINGS.
 
-    A term left in one row goes: it would match no other.
+    The result's columns are the bands: the rows that weigh a term most, the next
+    POSTINGS, and so on. A band left with one row goes: it would match no other.
     """
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     shared = np.bincount(matrix.indices, minlength=matrix.shape[1])[matrix.indices] > 1
     rows, columns, values = rows[shared], matrix.indices[shared], matrix.data[shared]
-    keep = _top_per_group(rows, values, TERMS)
+    order, rank = _ranked(rows, values)
+    keep = order[rank < TERMS]
     rows, columns, values = rows[keep], columns[keep], values[keep]
-    keep = np.sort(_top_per_group(columns, values, POSTINGS))
-    keep = keep[np.bincount(columns[keep], minlength=matrix.shape[1])[columns[keep]] > 1]
-    return scipy.sparse.csr_array((values[keep], (rows[keep], columns[keep])), shape=matrix.shape)
+    order, rank = _ranked(columns, values)
+    bands = columns[order].astype(np.int64) * (matrix.shape[0] // POSTINGS + 1) + rank // POSTINGS
+    bands = np.unique(bands, return_inverse=True)[1].reshape(-1)
+    keep = np.bincount(bands)[bands] > 1
+    rows, bands, values = rows[order][keep], bands[keep], values[order][keep]
+    return scipy.sparse.csr_array((values, (rows, bands)), shape=(matrix.shape[0], int(bands.max(initial=-1)) + 1))
 
 
-def _top_per_group(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the `count` largest values (all in [0, 1]) of each group, largest first.
+def _ranked(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions by group, largest value (all in [0, 1]) first; and the rank of each in its group (0: largest).
 
     Equal values keep their order in the arrays (a quicker, unstable sort would let an
     edit of one paper reorder ties all over the site). One stable sort of a single key
@@ -148,4 +165,4 @@ def _top_per_group(groups: np.ndarray, values: np.ndarray, count: int) -> np.nda
     order = np.argsort(groups * 2.0 - values, kind="stable")
     sorted_groups = groups[order]
     first = np.searchsorted(sorted_groups, np.arange(sorted_groups[-1] + 1 if len(order) else 0))
-    return order[np.arange(len(order)) - first[sorted_groups] < count]
+    return order, np.arange(len(order)) - first[sorted_groups]

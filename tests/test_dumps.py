@@ -238,6 +238,14 @@ def test_a_date_between_papers_starts_a_page():
     assert [e.upvotes_as_of for e in dump.entries] == [None, dt.date(2024, 11, 13)]
 
 
+def test_a_paper_date_line_without_its_dot_is_not_taken_for_the_pages_date():
+    """`May 4, 2022 12` carries upvotes: a paper's date whose `·` line is missing, not the page's."""
+    text = HEADER + "Nov 13, 2025\n\nAlpha\n\nAbstract a.\n\nMay 4, 2022 12\n\n" + upvoted("Beta", 7, "May 5, 2022")
+    dump = parse_dump(text, "nodot.txt")
+    assert dump.entries[-1].title == "Beta"
+    assert dump.entries[-1].upvotes_as_of is None
+
+
 def test_a_dump_without_a_page_date_has_upvotes_without_a_date():
     dump = parse_dump(HEADER + upvoted("Alpha", 42), "nodate.txt")
     assert (dump.entries[0].upvotes, dump.entries[0].upvotes_as_of) == (42, None)

@@ -40,6 +40,17 @@ def test_a_site_template_overrides_the_default_theme(small: Site):
     assert (small.out / "assets" / "extra.css").exists() and (small.out / "assets" / "style.css").exists()
 
 
+def test_a_site_macros_file_written_before_upvotes_had_a_date_still_works(small: Site):
+    (small.root / "templates").mkdir()
+    (small.root / "templates" / "macros.html").write_text(
+        '{% macro paper_meta(paper, root, site) %}<p class="mine">{{ paper.upvotes }}</p>{% endmacro %}\n'
+        '{% macro paper_item(paper, root, site, with_excerpt=true, listing="") %}'
+        '<li><a href="{{ root }}{{ paper.url }}">{{ paper.title }}</a></li>{% endmacro %}\n'
+    )
+    small.build()
+    assert '<p class="mine">' in (small.out / "papers" / "first-paper.html").read_text()
+
+
 def test_template_syntax_error_names_file_and_line_and_keeps_the_previous_site(small: Site):
     small.build()
     before = {p: p.read_bytes() for p in small.out.rglob("*") if p.is_file()}
