@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from importlib.util import find_spec
@@ -194,10 +194,11 @@ def write_output(
 ) -> tuple[int, Payload, list[Problem]]:
     """Render the pages whose inputs changed, carry the others over, write search, swap the new output in, check it.
 
-    The search files are made in a process of their own meanwhile. `related()` gives each
-    paper's related papers, by slug. `once_forked` runs when no more processes will be forked
-    (threads may start). Returns the number of pages rendered, the search payload and
-    the check's problems.
+    The search files are made in a process of their own meanwhile, and the check runs in
+    one while the caches are saved. `related()` gives each paper's related papers, by
+    slug. `once_forked` runs once the render workers are forked: threads may start then
+    (the check's process, forked later, takes none of the locks they use). Returns the
+    number of pages rendered, the search payload and the check's problems.
     """
     library = lunr_files()
     loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
@@ -223,11 +224,13 @@ def write_output(
                     (path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered
                 )
             searched = search_payload()
-    with removing(staging):  # the previous output
+    facts = {path: facts for path, (_, facts, *_) in recorded.items()}
+    checking = in_background(partial(check_site, out, config.base_url, facts)) if check else nullcontext(list)
+    with checking as problems, removing(staging):  # the check in a process of its own; the previous output
         for path, entry in recorded.items():
             caches.output.put(path, entry)
-        facts = {path: facts for path, (_, facts, *_) in recorded.items()}
-        return len(fresh), searched, check_site(out, config.base_url, facts) if check else []
+        caches.save()  # meanwhile
+        return len(fresh), searched, problems()
 
 
 def _kept(
