@@ -30,7 +30,7 @@ from sitegen.build import Caches, read_and_merge, refresh_papers
 from sitegen.cache import Cache
 from sitegen.config import load_config
 from sitegen.model import paper_texts
-from sitegen.related import _cut, _scores, _tf_idf, _words, related_papers
+from sitegen.related import _scores, _weights, related_papers
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -325,7 +325,7 @@ def measure_related(site: Path, scratch: Path, repeat: int) -> str:
             related_papers(texts, cache)
             runs.append(time.perf_counter() - start)
             cache.save()
-    weights = _cut(_tf_idf(*_words(texts, Cache(scratch, "related"))))
+    weights = _weights(texts, Cache(scratch, "related"))
     pairs = sum(len(rows) for rows, _, _ in _scores(weights)) / max(len(texts), 1)
     return f"{median_text(cold)} / {median_text(warm)}; {pairs:.0f}"
 

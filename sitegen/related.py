@@ -2,10 +2,11 @@
 
 No step compares every paper with every other one. Each paper keeps only its TERMS
 strongest terms (of its vector of unit length), and the papers that share a term are
-taken in bands of POSTINGS papers that weigh it alike; the dot product of these cut
-vectors is computed, as a sparse product, only for papers that share a term in a
-band: at most TERMS × POSTINGS pairs per paper, however long the list, and no paper
-loses a term to papers that weigh it more.
+drawn into bands of about POSTINGS (by their text, not their place in the list); the
+dot product of these cut vectors is computed, as a sparse product, only for papers
+that share a term in a band: about TERMS × POSTINGS pairs per paper at most, however
+long the list. No paper loses a term, and a term's bands split in two only when its
+papers double, so a new paper changes few other papers' lists.
 
 Words are cached per text, so a rebuild reads again only the papers whose title,
 abstract or notes changed; the rest is a pure function of the papers in the order
@@ -27,7 +28,7 @@ from .cache import Cache
 
 RELATED = 5
 TERMS = 10  # a paper's strongest terms, the only ones its candidates are found and scored by
-POSTINGS = 40  # papers a term pairs a paper with at most: a band of those that weigh it alike
+POSTINGS = 40  # about how many papers a term pairs a paper with at most: its band
 BLOCK = 2000  # papers scored at a time: the memory it takes does not grow with the list
 WORD = re.compile(r"[^\W\d_][^\W_]{2,}")  # three or more letters and digits, starting with a letter
 COMMON_WORDS = """
@@ -49,12 +50,18 @@ def related_papers(papers: Sequence[Text], cache: Cache) -> list[list[int]]:
     found: list[list[int]] = [[] for _ in papers]
     if len(papers) < 2:
         return found
-    for rows, columns, values in _scores(_cut(_tf_idf(*_words(papers, cache)))):
+    for rows, columns, values in _scores(_weights(papers, cache)):
         order, rank = _ranked(rows, values)
         best = order[rank < RELATED]
         for row, column in zip(rows[best].tolist(), columns[best].tolist(), strict=True):
             found[row].append(column)
     return found
+
+
+def _weights(papers: Sequence[Text], cache: Cache) -> scipy.sparse.csr_array:
+    """Papers × bands of terms: each paper's cut vector."""
+    terms, counts, lengths, size, draws = _words(papers, cache)
+    return _cut(_tf_idf(terms, counts, lengths, size), draws)
 
 
 def _scores(weights: scipy.sparse.csr_array) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -67,21 +74,23 @@ def _scores(weights: scipy.sparse.csr_array) -> Iterator[tuple[np.ndarray, np.nd
         yield rows[others], scores.indices[others], scores.data[others]
 
 
-def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
     """Each paper's distinct terms and their counts, concatenated in order; each paper's number of terms.
 
-    Terms are numbered in alphabetical order of the terms in use (also returned: their
-    number), so that these arrays are the same whatever the cache held. The cache keeps
-    the terms seen, numbered as first seen (afresh when most are no longer used), and
-    the last build's arrays in those numbers with where each text's part is.
+    Also returns the number of terms in use, and a number drawn from each paper's text.
+    Terms are numbered in alphabetical order of the terms in use, so that these arrays
+    are the same whatever the cache held. The cache keeps the terms seen, numbered as
+    first seen (afresh when most are no longer used), and the last build's arrays in
+    those numbers with where each text's part is.
     """
     cached = cache.get("words")
     vocabulary, known, cached_terms, cached_counts = cached or ([], {}, np.zeros(0, np.int32), np.zeros(0, np.int32))
     numbers = None  # made when a text is new
-    parts, where, start = [], {}, 0
+    parts, where, start, digests = [], {}, 0, []
     for title, abstract, notes in papers:
         text = f"{title}\n{title}\n{abstract}\n{notes}"  # the title counts twice
         digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+        digests.append(digest[:4])
         if digest in known:
             begin, end = known[digest]
             part = cached_terms[begin:end], cached_counts[begin:end]
@@ -112,7 +121,8 @@ def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray
     terms = alphabetical[terms]
     kept = terms >= 0  # stop words are counted like the others, and left out here all at once
     paper = np.repeat(np.arange(len(parts)), [len(part[0]) for part in parts])
-    return terms[kept], counts[kept], np.bincount(paper[kept], minlength=len(parts)), len(in_use)
+    draws = np.frombuffer(b"".join(digests), ">u4").astype(np.int64)
+    return terms[kept], counts[kept], np.bincount(paper[kept], minlength=len(parts)), len(in_use), draws
 
 
 def _count_terms(text: str, numbers: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -135,11 +145,12 @@ def _tf_idf(terms: np.ndarray, counts: np.ndarray, lengths: np.ndarray, size: in
     return matrix
 
 
-def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
-    """Each row's TERMS largest weights of terms other rows have too; a term's rows in bands of POSTINGS.
+def _cut(matrix: scipy.sparse.csr_array, draws: np.ndarray) -> scipy.sparse.csr_array:
+    """Each row's TERMS largest weights of terms other rows have too, each term's rows drawn into bands.
 
-    The result's columns are the bands: the rows that weigh a term most, the next
-    POSTINGS, and so on. A band left with one row goes: it would match no other.
+    The result's columns are the bands: a term shared by more than POSTINGS rows has a
+    power of two of them, and a row falls in the one its draw gives. A band left with
+    one row goes: it would match no other.
     """
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     shared = np.bincount(matrix.indices, minlength=matrix.shape[1])[matrix.indices] > 1
@@ -147,11 +158,12 @@ def _cut(matrix: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
     order, rank = _ranked(rows, values)
     keep = order[rank < TERMS]
     rows, columns, values = rows[keep], columns[keep], values[keep]
-    order, rank = _ranked(columns, values)
-    bands = columns[order].astype(np.int64) * (matrix.shape[0] // POSTINGS + 1) + rank // POSTINGS
+    papers_with = np.bincount(columns, minlength=matrix.shape[1])
+    bands_of = 2 ** np.ceil(np.log2(np.maximum(papers_with / POSTINGS, 1))).astype(np.int64)
+    bands = columns.astype(np.int64) * int(bands_of.max(initial=1)) + draws[rows] % bands_of[columns]
     bands = np.unique(bands, return_inverse=True)[1].reshape(-1)
     keep = np.bincount(bands)[bands] > 1
-    rows, bands, values = rows[order][keep], bands[keep], values[order][keep]
+    rows, bands, values = rows[keep], bands[keep], values[keep]
     return scipy.sparse.csr_array((values, (rows, bands)), shape=(matrix.shape[0], int(bands.max(initial=-1)) + 1))
 
 

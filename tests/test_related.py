@@ -9,7 +9,7 @@ import yaml
 from conftest import Site, copy_sample
 
 from sitegen.cache import Cache
-from sitegen.related import POSTINGS, RELATED, STOP_WORDS, TERMS, _cut, _scores, _tf_idf, _words, related_papers
+from sitegen.related import POSTINGS, RELATED, STOP_WORDS, TERMS, _scores, _weights, related_papers
 
 RELATED_LINK = re.compile(r'<ol class="related-list">(.*?)</ol>', re.S)
 HREF = re.compile(r'href="\.\./papers/([^"]+)\.html"')
@@ -95,7 +95,7 @@ def test_the_pairs_scored_grow_with_the_papers_not_their_square(tmp_path: Path):
     def pairs(count: int) -> int:
         papers = [(f"Learning models number {n}", f"Learning deep models with data {n % 13} and {n % 17}.", "")
                   for n in range(count)]
-        weights = _cut(_tf_idf(*_words(papers, Cache(tmp_path / str(count), "related"))))
+        weights = _weights(papers, Cache(tmp_path / str(count), "related"))
         return sum(len(rows) for rows, _, _ in _scores(weights))
 
     small, large = pairs(500), pairs(2000)
