@@ -7,6 +7,7 @@ anything unusable becomes a Problem and a sensible default, never an exception.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,10 @@ class PaperPage:
     @property
     def year(self) -> int | None:
         return self.date.year if self.date else None
+
+
+# A paper as lists and exports show it: every field but the notes.
+listed_fields = operator.attrgetter(*(name for name in PaperPage.__dataclass_fields__ if name != "notes"))
 
 
 @dataclass(frozen=True)

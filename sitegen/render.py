@@ -8,13 +8,11 @@ with raw HTML switched off and links limited to safe schemes.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import html
 import json
 import multiprocessing
-import operator
 import os
 import pickle
 import re
@@ -35,7 +33,7 @@ from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .export import bibtex_entry
-from .model import PaperPage, Site, reading_queue
+from .model import PaperPage, Site, listed_fields, reading_queue
 from .processes import frozen_for_forking, start_child
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
@@ -254,7 +252,7 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[s
     )
     listed, whole = {}, {}
     for paper in site.papers:
-        listed[paper.slug] = hashlib.sha1(pickle.dumps(_listed_fields(paper), 5)).digest()  # repr() is slower
+        listed[paper.slug] = hashlib.sha1(pickle.dumps(listed_fields(paper), 5)).digest()  # repr() is slower
         whole[paper.slug] = hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
     overrides = _override_texts(config)
     if any(re.search(r"\bnotes\b", text) for text in overrides):
@@ -291,10 +289,6 @@ def with_related(
             shown = b"".join(listed[other.slug] for other in others)
             keys_now[page.path] = hashlib.sha1(keys[page.path].encode() + shown).hexdigest()
     return keys_now
-
-
-LISTED_FIELDS = [field.name for field in dataclasses.fields(PaperPage) if field.name != "notes"]
-_listed_fields = operator.attrgetter(*LISTED_FIELDS)
 
 
 def _by_digest(value: object, digests: Mapping[str, bytes]) -> object:
