@@ -139,21 +139,26 @@ def find_problems(
 
 
 def _reachable(folder: str, files: set[str]) -> set[str]:
-    """Every file of the site as a plain relative URL from a page in `folder` (up to the root and down, or down)."""
+    """Every file of the site as a plain relative URL from a page in `folder` (up to the root and down, or down).
+
+    Names that a URL would read otherwise (`%20`, `#`, `:`…) are left to the full judgement.
+    """
     up = "../" * (folder.count("/") + 1) if folder else ""
-    urls = {up + name for name in files}
+    plain = [name for name in files if not UNPLAIN.search(name)]
+    urls = {up + name for name in plain}
     if folder:
         inside = len(folder) + 1
-        urls.update(name[inside:] for name in files if name.startswith(folder + "/"))
+        urls.update(name[inside:] for name in plain if name.startswith(folder + "/"))
     return urls
+
+
+UNPLAIN = re.compile(r"[:#%&\\?]")
 
 
 def _plainly_fine(url: str, reachable: set[str]) -> bool:
     """The common case, decided quickly: a plain relative path to a file, with a plain query or none."""
     path, _, query = url.partition("?")
-    if path not in reachable or any(mark in path for mark in ":#%&\\"):
-        return False
-    return not query or query.replace("=", "").replace("-", "").replace("_", "").isalnum()
+    return path in reachable and (not query or query.replace("=", "").replace("-", "").replace("_", "").isalnum())
 
 
 def _names_its_page(url: str) -> bool:
