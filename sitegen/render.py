@@ -282,12 +282,13 @@ def with_related(
     place (a new page for each of 10,000 papers costs more).
     """
     keys_now = dict(keys)
+    by_slug, sha1 = site.by_slug, hashlib.sha1
     for page in pages:
         if page.template == "paper.html":
-            others = page.context["related"]
-            others.extend(site.by_slug[slug] for slug in related[page.context["paper"].slug])
-            shown = b"".join(listed[other.slug] for other in others)
-            keys_now[page.path] = hashlib.sha1(keys[page.path].encode() + shown).hexdigest()
+            slugs = related[page.context["paper"].slug]
+            page.context["related"].extend([by_slug[slug] for slug in slugs])
+            shown = b"".join([listed[slug] for slug in slugs])
+            keys_now[page.path] = sha1(keys[page.path].encode() + shown).hexdigest()
     return keys_now
 
 
