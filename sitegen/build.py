@@ -32,11 +32,21 @@ from .dumps import Dump, parse_dump
 from .errors import Problem, SitegenError
 from .export import citation_keys, export_files
 from .feeds import feed_files
-from .model import Site, build_site, listed_fields, paper_texts
+from .model import Site, build_site, paper_texts
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import given_later, in_background, no_garbage_collection
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
-from .render import DEFAULT_THEME, Page, asset_dirs, page_keys, plan_pages, rendering, search_script, with_related
+from .render import (
+    DEFAULT_THEME,
+    Page,
+    asset_dirs,
+    listed_digests,
+    page_keys,
+    plan_pages,
+    rendering,
+    search_script,
+    with_related,
+)
 from .search import Payload, loads_first, lunr_files, payload, search_files
 from .text import normalize_title
 
@@ -204,15 +214,17 @@ def write_output(
     library = lunr_files()
     loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
     cite_keys = citation_keys(site.papers)
+    listed = listed_digests(site.papers)
     planned = plan_pages(site, cite_keys)
     with staged(out, config.root) as staging:
         write_files(staging, library, asset_dirs(config), out)  # before the search files, which win a name clash
         generated = partial(
-            write_generated, site, caches.search, staging, out, loaded_too, cite_keys, [page.path for page in planned]
+            write_generated, site, caches.search, staging, out, loaded_too, cite_keys, listed,
+            [page.path for page in planned],
         )
         with in_background(generated) as search_payload:
-            keys, listed = page_keys(site, config, planned)  # while related papers are found
-            keys = with_related(planned, keys, listed, site, related())
+            keys, shown = page_keys(site, config, planned, listed)  # while related papers are found
+            keys = with_related(planned, keys, shown, site, related())
             fresh, recorded = _kept(planned, keys, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:
@@ -252,26 +264,30 @@ def _kept(
 
 def write_generated(
     site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes], cite_keys: Mapping[str, str],
-    pages: list[str],
+    listed: Mapping[str, bytes], pages: list[str],
 ) -> Payload:
     """Write what is made from the whole site into the staged output: search, exports, feeds; save the search cache.
 
     Returns the size of what search loads before it answers, `loaded_too` (lunr.js,
-    search.js) included. `pages` are the site's pages, for the sitemap.
+    search.js) included. `listed` are the papers' listed_digests; `pages` the site's
+    pages, for the sitemap.
     """
     files = search_files(site, cache)
     with ThreadPoolExecutor(1) as thread:  # compressing (to measure) runs outside the GIL, beside the exports
         measured = thread.submit(payload, [content for path, content in files if loads_first(path)] + loaded_too, cache)
-        write_files(staging, files + _exports(site, cite_keys, cache) + feed_files(site, pages), [], out)
+        write_files(staging, files + _exports(site, cite_keys, listed, cache) + feed_files(site, pages), [], out)
     cache.save()
     return measured.result()
 
 
-def _exports(site: Site, cite_keys: Mapping[str, str], cache: Cache) -> list[tuple[str, bytes]]:
+def _exports(
+    site: Site, cite_keys: Mapping[str, str], listed: Mapping[str, bytes], cache: Cache
+) -> list[tuple[str, bytes]]:
     """The export files, cached by all they show: a notes edit, which they don't, rewrites none (0.3 s at 10,000)."""
-    shown = ([(listed_fields(paper), cite_keys[paper.slug]) for paper in site.papers],
-             [(topic.slug, topic.title, topic.papers) for topic in site.topics])
-    key = ("exports", hashlib.sha1(pickle.dumps(shown, protocol=5)).digest())
+    shown = hashlib.sha1(b"".join(listed[paper.slug] for paper in site.papers))
+    shown.update(pickle.dumps(([cite_keys[paper.slug] for paper in site.papers],
+                               [(topic.slug, topic.title, topic.papers) for topic in site.topics]), protocol=5))
+    key = ("exports", shown.digest())
     files = cache.get(key)
     if files is None:
         files = export_files(site, cite_keys)

@@ -136,7 +136,7 @@ def build_site(config: SiteConfig, paper_docs: Iterable[Document], topic_docs: I
 
 
 def _tags(papers: list[PaperPage]) -> dict[str, TagPage]:
-    """A page for each tag; spellings with the same slug ("LLM", "llm") are one tag, named by its first spelling."""
+    """A page for each tag; spellings with the same slug ("LLM", "llm") are one tag, named by the one sorted first."""
     spellings: dict[str, set[str]] = {}
     tagged: dict[str, list[str]] = {}
     for paper in papers:  # newest first

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import pickle
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -231,15 +231,23 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
     ]
 
 
-def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[str, str], dict[str, bytes]]:
+def listed_digests(papers: Iterable[PaperPage]) -> dict[str, bytes]:
+    """Each paper's digest as lists and exports show it (every field but the notes), by slug."""
+    return {paper.slug: hashlib.sha1(pickle.dumps(listed_fields(paper), 5)).digest() for paper in papers}
+
+
+def page_keys(
+    site: Site, config: SiteConfig, pages: list[Page], listed: Mapping[str, bytes]
+) -> tuple[dict[str, str], Mapping[str, bytes]]:
     """A digest per page (by path) of everything its HTML depends on: same digest, same HTML.
 
     That is the templates, the page's own context, what else of the site it shows, and
     the few things every page shows (site title, the topics' names). A site template
     that reads `site.papers` or `site.by_slug` makes every page depend on every paper.
-    Lists of papers (home, all papers, topics) do not show notes, so editing a paper's
-    notes renders only its own page, unless a site template mentions notes. Also returns
-    the digest of each paper as lists show it, by slug.
+    Lists of papers (home, all papers, topics) do not show notes (`listed`: listed_digests),
+    so editing a paper's notes renders only its own page and those whose related papers
+    it changes, unless a site template mentions notes. Also returns the digest of each
+    paper as lists show it, by slug.
     """
     theme = hashlib.sha1()
     for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
@@ -250,10 +258,10 @@ def page_keys(site: Site, config: SiteConfig, pages: list[Page]) -> tuple[dict[s
         theme.hexdigest(), site.title, site.description, site.base_url,
         tuple((topic.slug, topic.title, topic.url, topic.description) for topic in site.topics),
     )
-    listed, whole = {}, {}
-    for paper in site.papers:
-        listed[paper.slug] = hashlib.sha1(pickle.dumps(listed_fields(paper), 5)).digest()  # repr() is slower
-        whole[paper.slug] = hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
+    whole = {
+        paper.slug: hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
+        for paper in site.papers
+    }
     overrides = _override_texts(config)
     if any(re.search(r"\bnotes\b", text) for text in overrides):
         listed = whole
