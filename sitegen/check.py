@@ -13,7 +13,7 @@ import html
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -82,11 +82,40 @@ def shared(facts: PageFacts, seen: dict[object, object]) -> PageFacts:
     return tuple(seen.setdefault(link, link) for link in links), tuple(seen.setdefault(i, i) for i in ids), repeated
 
 
-def check_site(site: Path, base_url: str | None = None, facts: Mapping[str, PageFacts] | None = None) -> list[Problem]:
-    """Every problem in a built site: broken or escaping links, missing assets, duplicate ids.
+def check_site(site: Path, base_url: str | None = None) -> list[Problem]:
+    """Every problem in a built site: broken or escaping links, missing assets, duplicate ids."""
+    return check_again(site, base_url).found()
 
-    `facts` holds pages already read (by name in the site), by page_facts() with the
-    same base_url; other pages are read here.
+
+@dataclass(frozen=True)
+class Checked:
+    """What a check found, and what the next one needs to judge again only the pages that may have changed."""
+
+    where: tuple[str, str, str | None]  # the site, the folder problems are shown from, the base_url
+    files: frozenset[str]
+    folders: frozenset[str]
+    keys: Mapping[str, str]  # each page's digest as the build gave it: the same digest, the same page
+    ids: Mapping[str, tuple[str, ...]]
+    problems: Mapping[str, list[Problem]]  # the pages with problems, and theirs
+
+    def found(self) -> list[Problem]:
+        return [problem for name in sorted(self.problems) for problem in self.problems[name]]
+
+
+def check_again(
+    site: Path,
+    base_url: str | None = None,
+    facts: Mapping[str, PageFacts] | None = None,
+    keys: Mapping[str, str] | None = None,
+    last: Checked | None = None,
+) -> Checked:
+    """Check the site, judging only the pages that may have changed since `last`, a check of an earlier build.
+
+    `facts` holds pages already read (by name in the site, by page_facts() with the same
+    base_url), and `keys` their digests; other pages are read and judged here. A page
+    whose digest is as `last` saw it and that had no problem still has none, unless a
+    file, a folder or an id went since: only that could break one of its links, so then
+    all are judged.
     """
     site = site.absolute()
     files, folders = set(), set()
@@ -99,28 +128,49 @@ def check_site(site: Path, base_url: str | None = None, facts: Mapping[str, Page
     for name in files:
         if name.endswith(".html") and name not in pages:
             pages[name] = page_facts((site / name).read_text(encoding="utf-8"), base_url)
-    return find_problems(pages, files, folders, base_url, lambda name: (site / name).read_text(encoding="utf-8"),
-                         lambda name: display_path(site / name))
+    keys = keys or {}
+    ids = {name: facts[1] for name, facts in pages.items()}
+    where = (str(site), os.getcwd(), base_url)
+    judged = set(pages)
+    if last and last.where == where and _only_gained(last, files, folders, ids):
+        judged = {name for name in pages if name not in keys or last.keys.get(name) != keys[name]}
+        judged.update(name for name in last.problems if name in pages)  # a new file may have mended them
+    problems = find_problems(
+        pages, sorted(judged), ids, files, folders, base_url, lambda name: (site / name).read_text(encoding="utf-8"),
+        lambda name: display_path(site / name),
+    )
+    return Checked(where, frozenset(files), frozenset(folders), dict(keys), ids, problems)
+
+
+def _only_gained(last: Checked, files: set[str], folders: set[str], ids: Mapping[str, tuple[str, ...]]) -> bool:
+    """Whether the site kept every file, folder and id `last` saw: a link that was fine then still is."""
+    return last.files <= files and last.folders <= folders and all(
+        ids.get(name) == before or set(before) <= set(ids.get(name, ())) for name, before in last.ids.items()
+    )
 
 
 def find_problems(
     pages: Mapping[str, PageFacts],
+    judged: Iterable[str],
+    ids: Mapping[str, tuple[str, ...]],
     files: set[str],
     folders: set[str],
     base_url: str | None,
     read: Callable[[str], str],
     shown: Callable[[str], str],
-) -> list[Problem]:
-    """Judge each distinct link of each folder once; read again only the pages that have a problem."""
-    ids = {name: facts[1] for name, facts in pages.items()}
+) -> dict[str, list[Problem]]:
+    """The problems of the `judged` pages, by page (those with any only).
+
+    Each distinct link of each folder is judged once; only the pages with a problem are read again.
+    """
     by_folder: dict[str, set[tuple[str, bool]]] = {}
-    for name, (links, _, _) in pages.items():
-        by_folder.setdefault(posixpath.dirname(name), set()).update(links)
+    for name in judged:
+        by_folder.setdefault(posixpath.dirname(name), set()).update(pages[name][0])
     bad: dict[str, set[tuple[str, bool]]] = {}
     to_itself: dict[str, set[tuple[str, bool]]] = {}  # "#x", "?q": judged page by page
     for folder, links in by_folder.items():
         bad[folder], to_itself[folder] = set(), set()
-        reachable = _reachable(folder, files)
+        reachable = _reachable(folder, files) if len(links) * 4 > len(files) else set()  # worth it for many links
         for link in links:
             if _names_its_page(link[0]):
                 to_itself[folder].add(link)
@@ -128,13 +178,16 @@ def find_problems(
                 posixpath.join(folder, "_"), *link, files, folders, ids, base_url
             ):
                 bad[folder].add(link)
-    problems = []
-    for name, (links, _, repeated_ids) in sorted(pages.items()):
+    problems = {}
+    for name in judged:
+        links, _, repeated_ids = pages[name]
         folder = posixpath.dirname(name)
         own = to_itself[folder].intersection(links)
         own_bad = any(_problem(name, *link, files, folders, ids, base_url) for link in own)
         if repeated_ids or not bad[folder].isdisjoint(links) or own_bad:
-            problems += _page_problems(name, read(name), shown(name), files, folders, ids, base_url)
+            found = _page_problems(name, read(name), shown(name), files, folders, ids, base_url)
+            if found:
+                problems[name] = found
     return problems
 
 

@@ -7,7 +7,9 @@ anything unusable becomes a Problem and a sensible default, never an exception.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import operator
+import pickle
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +61,11 @@ class PaperPage:
 
 # A paper as lists and exports show it: every field but the notes.
 listed_fields = operator.attrgetter(*(name for name in PaperPage.__dataclass_fields__ if name != "notes"))
+
+
+def listed_digests(papers: Iterable[PaperPage]) -> dict[str, bytes]:
+    """Each paper's digest as lists and exports show it (every field but the notes), by slug."""
+    return {paper.slug: hashlib.sha1(pickle.dumps(listed_fields(paper), 5)).digest() for paper in papers}
 
 
 @dataclass(frozen=True)

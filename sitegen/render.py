@@ -14,9 +14,8 @@ import html
 import json
 import multiprocessing
 import os
-import pickle
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .export import bibtex_entry
-from .model import PaperPage, Site, listed_fields, reading_queue
+from .model import PaperPage, Site, reading_queue
 from .processes import frozen_for_forking, start_child
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
@@ -229,11 +228,6 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
         page("404.html", "404.html", root=site.base_url or ""),
     ]
-
-
-def listed_digests(papers: Iterable[PaperPage]) -> dict[str, bytes]:
-    """Each paper's digest as lists and exports show it (every field but the notes), by slug."""
-    return {paper.slug: hashlib.sha1(pickle.dumps(listed_fields(paper), 5)).digest() for paper in papers}
 
 
 def page_keys(

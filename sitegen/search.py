@@ -32,7 +32,7 @@ import pickle
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -45,7 +45,7 @@ from lunr.token import Token
 from .cache import Cache
 from .config import display_path
 from .errors import SitegenError
-from .model import PaperPage, Site
+from .model import PaperPage, Site, listed_digests
 
 FIELDS = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1), ("notes", 1))
 STORE_FILE = "assets/search-store.js"
@@ -165,24 +165,25 @@ def file_count(papers: int, per_file: int) -> int:
 
 @dataclass(frozen=True)
 class _Entry:
-    """A paper as search files need it: its fields' text, a digest of that text, and its text file."""
+    """A paper as search files need it: a digest of all it shows, and its text file."""
 
     paper: PaperPage
-    texts: tuple[str, ...]
     key: bytes
     text_file: int
 
 
-def _entries(site: Site) -> list[_Entry]:
-    """The site's papers, each in a text file chosen by a hash of its page alone (other papers never move it)."""
-    topic_titles = {topic.slug: topic.title for topic in site.topics}
+def _entries(site: Site, listed: Mapping[str, bytes]) -> list[_Entry]:
+    """The site's papers, each in a text file chosen by a hash of its page alone (other papers never move it).
+
+    An entry's key is made of the paper's listed digest and notes, and the topics' titles.
+    """
+    topics = hashlib.sha1(repr([(topic.slug, topic.title) for topic in site.topics]).encode()).digest()
     text_files = _text_files(site)
     entries = []
     for paper in site.papers:
-        texts = field_texts(paper, topic_titles)
         bucket = int.from_bytes(hashlib.sha1(paper.url.encode("utf-8", "surrogatepass")).digest()[:4], "big")
-        key = hashlib.sha1("".join(f"{len(text)}:{text}" for text in texts).encode("utf-8", "surrogatepass")).digest()
-        entries.append(_Entry(paper, texts, key, bucket % text_files))
+        key = hashlib.sha1(listed[paper.slug] + topics + paper.notes.encode("utf-8", "surrogatepass")).digest()
+        entries.append(_Entry(paper, key, bucket % text_files))
     return entries
 
 
@@ -248,6 +249,7 @@ def _index_files_content(site: Site, entries: list[_Entry], cache: Cache | None)
     small tuples at 10,000 papers) on every build.
     """
     terms_of = Terms()
+    topic_titles = {topic.slug: topic.title for topic in site.topics}
     files = []
     for n, group in enumerate(_groups(entries, _index_files(site))):
         key = ("index", n, hashlib.sha1(b"".join(entry.key for entry in group)).digest())
@@ -255,7 +257,7 @@ def _index_files_content(site: Site, entries: list[_Entry], cache: Cache | None)
         content = cache.get(key) if cache else None
         if content is None:
             known = pickle.loads(blob) if blob else {}
-            terms = {e.key: known.get(e.key) or tuple(terms_of(text) for text in e.texts) for e in group}
+            terms = {e.key: known.get(e.key) or tuple(map(terms_of, field_texts(e.paper, topic_titles))) for e in group}
             content = as_script(
                 f"(window.sitegenSearchIndex = window.sitegenSearchIndex || [])[{n}]",
                 _index_part([terms[entry.key] for entry in group]),
@@ -330,13 +332,15 @@ class Payload:
         return f"{self.raw / 1024:.0f} KB ({self.gzip / 1024:.0f} KB gzip)"
 
 
-def search_files(site: Site, cache: Cache | None = None) -> list[tuple[str, bytes]]:
+def search_files(
+    site: Site, cache: Cache | None = None, listed: Mapping[str, bytes] | None = None
+) -> list[tuple[str, bytes]]:
     """(path in the output, JavaScript) for the store, the index parts and the snippet text files.
 
     Each file assigns into a global that search.js reads: it loads the store and the
     index parts to answer queries, and a text file only when a result from it is shown.
     """
-    entries = _entries(site)
+    entries = _entries(site, listed or listed_digests(site.papers))
     store = as_script("window.sitegenSearchStore", _quote(_json(_store(site, entries))))
     index = _index_files_content(site, entries, cache)
     texts = _text_files_content(site, entries, cache)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import Site
 
-from sitegen.check import check_site
+from sitegen.check import Checked, PageFacts, check_again, check_site, page_facts
 
 ABSTRACT = "An abstract that is long enough to be one. " * 8
 
@@ -75,3 +75,41 @@ def test_a_link_to_another_site_is_fine_but_one_into_this_site_by_its_address_is
     plant(built, '<a href="https://me.example/list/missing.html">x</a>')
     problems = check_site(built.out, "https://me.example/list/")
     assert [problem.message for problem in problems] == ["missing page https://me.example/list/missing.html"]
+
+
+def test_a_check_after_an_earlier_one_finds_what_a_full_check_finds(tmp_path):
+    """The build's check judges again only changed pages; files, folders or ids gone since make it judge all."""
+    site = tmp_path / "site"
+    site.mkdir()
+    pages = {
+        "a.html": '<a href="b.html#x">b</a><a href="c.html">c</a>',
+        "b.html": '<p id="x">x</p><a href="d.html">d</a>',
+        "d.html": "<p>d</p>",
+    }
+
+    def build(changed: dict[str, str | None]) -> tuple[dict[str, PageFacts], dict[str, str]]:
+        for name, html in changed.items():
+            if html is None:
+                del pages[name]
+                (site / name).unlink()
+            else:
+                pages[name] = html
+                (site / name).write_text(html)
+        return {name: page_facts(html) for name, html in pages.items()}, dict(pages)  # the page itself as its digest
+
+    def messages(checked: Checked) -> list[str]:
+        return [problem.message for problem in checked.found()]
+
+    last = check_again(site, None, *build(dict(pages)))
+    assert messages(last) == ["missing page c.html"]
+    steps = [
+        ({"c.html": "<p>c</p>"}, []),  # a new file mends a page that did not change
+        ({"b.html": '<p id="y">y</p><a href="d.html">d</a>'}, ["link b.html#x names an anchor that does not exist"]),
+        ({"d.html": None}, ["link b.html#x names an anchor that does not exist", "missing page d.html"]),
+        ({"a.html": "<p>a</p>"}, ["missing page d.html"]),
+    ]
+    for changed, expected in steps:
+        facts, keys = build(changed)
+        again = check_again(site, None, facts, keys, last)
+        assert messages(again) == expected == messages(check_again(site, None, facts, keys))
+        last = again
