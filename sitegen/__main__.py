@@ -1,4 +1,4 @@
-"""The command line: `python -m sitegen build`."""
+"""The command line: `sitegen build` (or `python -m sitegen build`)."""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from .mark import describe, mark
 from .model import RATINGS, STATUSES
 
 BUILD_EXAMPLES = """examples:
-  python -m sitegen build                      # site.yaml here, output in _site/
-  python -m sitegen build --config my/site.yaml --out public
-  python -m sitegen build --base-url https://me.github.io/reading-list/
+  sitegen build                                # site.yaml here, output in _site/
+  sitegen build --config my/site.yaml --out public
+  sitegen build --base-url https://me.github.io/reading-list/
 """
 MARK_EXAMPLES = """examples:
-  python -m sitegen mark data-filtering-networks --status read --rating 4
-  python -m sitegen mark "data filtering networks" --tag datasets --tag clip
-  python -m sitegen mark data-filtering-networks --untag clip --status to-read
+  sitegen mark data-filtering-networks --status read --rating 4
+  sitegen mark "data filtering networks" --tag datasets --tag clip
+  sitegen mark data-filtering-networks --untag clip --status to-read
 """
 CHECK_EXAMPLES = """example:
-  python -m sitegen check                      # the site in _site/, exit 1 if anything is wrong
+  sitegen check                                # the site in _site/, exit 1 if anything is wrong
 """
 
 
@@ -38,7 +38,11 @@ def base_url(value: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="sitegen", description="Publish a research reading list as a static site.")
+    main = argparse.ArgumentParser(
+        prog="sitegen",
+        description="Publish a research reading list as a static site.",
+        epilog="`sitegen VERB --help` shows examples of each verb",
+    )
     main.add_argument("--version", action="version", version=f"sitegen {__version__}")
     verbs = main.add_subparsers(dest="verb", required=True, metavar="VERB")
     build_verb = verbs.add_parser(
