@@ -93,6 +93,15 @@ def test_installed_command_builds_the_sample(venv: Path, tmp_path: Path):
     assert "<h1" in page and "Data Filtering Networks" in page and 'href="../assets/style.css"' in page
 
 
+def test_installed_command_starts_a_reading_list(venv: Path, tmp_path: Path):
+    _run(venv / "bin" / "sitegen", "init", "list", cwd=tmp_path)
+
+    made = _files(tmp_path / "list")
+    assert {Path("site.yaml"), Path("content/dumps/README.md"), Path(".github/workflows/pages.yml")} <= made
+    _run(venv / "bin" / "sitegen", "build", cwd=tmp_path / "list")
+    assert (tmp_path / "list" / "_site" / "index.html").is_file()
+
+
 @pytest.mark.parametrize("verb", VERBS)
 def test_every_verb_has_help_with_an_example(verb: str, capsys: pytest.CaptureFixture[str]):
     with pytest.raises(SystemExit) as exit_:
