@@ -52,8 +52,13 @@ def lunr_files(root: Path) -> dict[str, bytes]:
             return {name: (installed / name).read_bytes() for name in LUNR_FILES}
     except (OSError, ValueError, KeyError):
         pass  # not installed, or not as locked: fetch the locked version
-    with urllib.request.urlopen(TARBALL_URL.format(version=version), timeout=60) as response:
-        return files_from_tarball(response.read(), integrity)
+    url = TARBALL_URL.format(version=version)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            tarball = response.read()
+    except OSError as error:
+        raise RuntimeError(f"cannot download lunr.js from {url} ({error}); run `npm ci` first, or retry") from None
+    return files_from_tarball(tarball, integrity)
 
 
 class BuildWithAssets(build_py):
