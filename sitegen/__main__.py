@@ -1,4 +1,4 @@
-"""The command line: `python -m sitegen build`."""
+"""The command line: `sitegen build` (or `python -m sitegen build`)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,24 @@ from .config import display_path, load_config, normalize_base_url
 from .errors import SitegenError
 from .mark import describe, mark
 from .model import RATINGS, STATUSES
+from .starter import init, installed_from, report
 
 BUILD_EXAMPLES = """examples:
-  python -m sitegen build                      # site.yaml here, output in _site/
-  python -m sitegen build --config my/site.yaml --out public
-  python -m sitegen build --base-url https://me.github.io/reading-list/
+  sitegen build                                # site.yaml here, output in _site/
+  sitegen build --config my/site.yaml --out public
+  sitegen build --base-url https://me.github.io/reading-list/
 """
 MARK_EXAMPLES = """examples:
-  python -m sitegen mark data-filtering-networks --status read --rating 4
-  python -m sitegen mark "data filtering networks" --tag datasets --tag clip
-  python -m sitegen mark data-filtering-networks --untag clip --status to-read
+  sitegen mark data-filtering-networks --status read --rating 4
+  sitegen mark "data filtering networks" --tag datasets --tag clip
+  sitegen mark data-filtering-networks --untag clip --status to-read
 """
 CHECK_EXAMPLES = """example:
-  python -m sitegen check                      # the site in _site/, exit 1 if anything is wrong
+  sitegen check                                # the site in _site/, exit 1 if anything is wrong
+"""
+INIT_EXAMPLES = """examples:
+  sitegen init my-reading-list                 # a new folder with site.yaml, content/dumps/ and a Pages workflow
+  sitegen init                                 # here; files that exist are left alone
 """
 
 
@@ -38,9 +43,24 @@ def base_url(value: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="sitegen", description="Publish a research reading list as a static site.")
+    main = argparse.ArgumentParser(
+        prog="sitegen",
+        description="Publish a research reading list as a static site.",
+        epilog="start with `sitegen init my-reading-list`; `sitegen VERB --help` shows examples of each verb",
+    )
     main.add_argument("--version", action="version", version=f"sitegen {__version__}")
     verbs = main.add_subparsers(dest="verb", required=True, metavar="VERB")
+    init_verb = verbs.add_parser(
+        "init",
+        help="start a new reading list: site.yaml, content/dumps/, .gitignore, a GitHub Pages workflow",
+        epilog=INIT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init_verb.add_argument(
+        "folder", nargs="?", type=Path, default=Path("."), help="where (created if missing; default: here)"
+    )
+    init_verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    init_verb.set_defaults(run=run_init)
     build_verb = verbs.add_parser(
         "build",
         help="turn the dumps into paper pages, topic pages and the site",
@@ -111,9 +131,14 @@ def run_mark(args: argparse.Namespace, out: Path) -> int:
     return 0
 
 
+def run_init(args: argparse.Namespace, out: Path) -> int:
+    print(report(init(args.folder, installed_from())))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    out = getattr(args, "out", None) or args.config.parent / "_site"
+    out = getattr(args, "out", None) or getattr(args, "config", Path("site.yaml")).parent / "_site"  # init has none
     try:
         return args.run(args, out)
     except SitegenError as error:

@@ -35,7 +35,9 @@ from .export import bibtex_entry
 from .model import PaperPage, Site, reading_queue
 from .processes import frozen_for_forking, start_child
 
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE = Path(__file__).resolve().parent
+# An installed sitegen carries the theme inside the package (setup.py copies it there); a checkout has templates/.
+DEFAULT_THEME = PACKAGE / "theme" if (PACKAGE / "theme").is_dir() else PACKAGE.parent / "templates"
 RECENT_PAPERS = 12
 EXCERPT_CHARS = 280
 USER_SCHEMES = ("http", "https", "mailto", "")  # the user's own notes may link anywhere on the site

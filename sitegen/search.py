@@ -367,11 +367,13 @@ def payload(contents: Iterable[bytes], cache: Cache | None = None) -> Payload:
     return Payload(raw, compressed)
 
 
-LUNR_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "lunr"
+PACKAGE = Path(__file__).resolve().parent
+# An installed sitegen carries lunr.js inside the package (setup.py copies it there); a checkout has it from `npm ci`.
+LUNR_DIR = PACKAGE / "lunr" if (PACKAGE / "lunr").is_dir() else PACKAGE.parent / "node_modules" / "lunr"
 
 
 def lunr_files() -> list[tuple[str, bytes]]:
-    """lunr.min.js and its licence, from the npm package `make build` installs."""
+    """lunr.min.js and its licence."""
     try:
         return [
             ("assets/lunr.min.js", (LUNR_DIR / "lunr.min.js").read_bytes()),
