@@ -14,6 +14,7 @@ from .config import display_path, load_config, normalize_base_url
 from .errors import SitegenError
 from .mark import describe, mark
 from .model import RATINGS, STATUSES
+from .progress import Progress
 from .starter import init, installed_from, report
 
 BUILD_EXAMPLES = """examples:
@@ -68,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     build_verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
+    build_verb.add_argument(
+        "--quiet", action="store_true", help="print warnings and the summary only (no progress, no notes)"
+    )
     build_verb.set_defaults(run=run_build)
     check_verb = verbs.add_parser(
         "check",
@@ -103,8 +107,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace, out: Path) -> int:
-    summary = build(args.config, out, args.base_url, check=not args.no_check)
-    for note in summary.notes:
+    progress = None if args.quiet else Progress(sys.stderr)
+    summary = build(args.config, out, args.base_url, check=not args.no_check, progress=progress)
+    for note in () if args.quiet else summary.notes:
         print(f"note: {note}")
     for problem in summary.problems:
         print(f"warning: {problem}")

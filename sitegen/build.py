@@ -34,6 +34,7 @@ from .feeds import feed_files
 from .model import Site, build_site, listed_digests, paper_texts
 from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
 from .processes import given_later, in_background, no_garbage_collection
+from .progress import Progress
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
 from .render import (
     DEFAULT_THEME,
@@ -84,12 +85,15 @@ def plural(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
-def build(config_path: Path, out: Path, base_url: str | None = None, check: bool = True) -> Summary:
+def build(
+    config_path: Path, out: Path, base_url: str | None = None, check: bool = True, progress: Progress | None = None
+) -> Summary:
     """Run the whole pipeline; raises SitegenError for input the user must fix.
 
     `base_url` overrides site.yaml's (the Pages workflow knows the published address);
-    `check` checks the built site's links, assets and ids. When no input has changed
-    since the last build and its output is intact, nothing is read or written.
+    `check` checks the built site's links, assets and ids; `progress` shows how far a
+    long build is. When no input has changed since the last build and its output is
+    intact, nothing is read or written.
     """
     started = time.perf_counter()
     config = load_config(config_path)
@@ -100,8 +104,12 @@ def build(config_path: Path, out: Path, base_url: str | None = None, check: bool
         before = inputs_state(config, out, check)
         if last.get("inputs") == before and last.get("output") == _files_state(out):
             return replace(last.get("summary"), pages=0, unchanged=True, seconds=time.perf_counter() - started)
-        with no_garbage_collection():
-            summary, written = _build(config, out, check, started)
+        progress = progress or Progress()
+        try:
+            with no_garbage_collection():
+                summary, written = _build(config, out, check, started, progress)
+        finally:
+            progress.close()
         # The inputs as they were read, and the files the build wrote as it wrote them: an
         # input the user changed while the build ran differs from this, so the next build runs.
         folders = {os.path.dirname(path) for path in written}.intersection(before)  # content/papers inside dumps/
@@ -136,7 +144,9 @@ class Caches:
 SHARDS = {"dumps": 16, "documents": 64, "search": 64, "output": 64}  # the caches an edit changes a little of
 
 
-def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[Summary, set[str]]:
+def _build(
+    config: SiteConfig, out: Path, check: bool, started: float, progress: Progress
+) -> tuple[Summary, set[str]]:
     """The whole pipeline; returns the summary and the content files it wrote."""
     remove_leftovers(out)
     for leftover in (config.root / FOLDER).glob(".*.tmp"):  # a cache file a killed build did not finish
@@ -145,14 +155,16 @@ def _build(config: SiteConfig, out: Path, check: bool, started: float) -> tuple[
     store.remove_leftovers(config.topics_dir)
     caches = Caches.open(config.root)
     with given_later(partial(related_lists, caches.related)) as (give_papers, related):
+        progress.stage("reading the dumps")
         dumps, merged, as_before = read_and_merge(config, caches)
+        progress.stage("reading the paper files")
         papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents, as_before)
         give_papers(paper_texts(papers))
         topics = store.load(config.topics_dir, caches.documents)
         site = build_site(config, papers, topics.documents)
         with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
             pages, search_payload, output_problems = write_output(
-                config, site, related, out, caches, check, content.start
+                config, site, related, out, caches, check, content.start, progress
             )
     caches.save()
     return _summary(
@@ -200,7 +212,7 @@ def related_lists(cache: Cache, papers: Callable[[], dict[str, tuple[str, str, s
 
 def write_output(
     config: SiteConfig, site: Site, related: Callable[[], Mapping[str, list[str]]], out: Path, caches: Caches,
-    check: bool, once_forked: Callable[[], None],
+    check: bool, once_forked: Callable[[], None], progress: Progress,
 ) -> tuple[int, Payload, list[Problem]]:
     """Render the pages whose inputs changed, carry the others over, write search, swap the new output in, check it.
 
@@ -232,9 +244,11 @@ def write_output(
                 once_forked()
                 carry_over(staging, out, kept)
                 seen: dict[object, object] = {}
-                recorded.update(
-                    (path, (keys[path], shared(facts, seen), *status)) for path, (facts, *status) in rendered
-                )
+                progress.stage("rendering pages", len(fresh))
+                for path, (facts, *status) in rendered:
+                    recorded[path] = (keys[path], shared(facts, seen), *status)
+                    progress.advance()
+            progress.stage("writing the search index and exports")
             searched = search_payload()
     facts = {path: facts for path, (_, facts, *_) in recorded.items()}
     checking = (
@@ -245,6 +259,8 @@ def write_output(
         for path, entry in recorded.items():
             caches.output.put(path, entry)
         caches.save()  # meanwhile
+        if check:
+            progress.stage("checking the site")
         return len(fresh), searched, problems()
 
 
