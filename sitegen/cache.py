@@ -69,11 +69,16 @@ class Cache:
                       for n in range(shards)]
         self._key = _signing_key()
         self._old: list[dict[Hashable, Any]] | None = None  # per shard; None: not read yet
+        self._read_entries: dict[Hashable, Any] = {}  # of all shards
+        self._shard_of: dict[Hashable, int] = {}  # of each entry read: no key is hashed to its shard again
         self._new: dict[Hashable, Any] = {}
 
     def _entries(self) -> list[dict[Hashable, Any]]:
         if self._old is None:
             self._old = [self._read(path) for path in self.paths]
+            for shard, entries in enumerate(self._old):
+                self._read_entries.update(entries)
+                self._shard_of.update(dict.fromkeys(entries, shard))
         return self._old
 
     def _read(self, path: Path) -> dict[Hashable, Any]:
@@ -99,7 +104,8 @@ class Cache:
         """The cached value, or None."""
         value = self._new.get(key, _MISSING)
         if value is _MISSING:
-            value = self._entries()[self._shard(key)].get(key, _MISSING)
+            self._entries()
+            value = self._read_entries.get(key, _MISSING)
             if value is _MISSING:
                 return None
             self._new[key] = value
@@ -115,7 +121,8 @@ class Cache:
             return
         shards: list[dict[Hashable, Any]] = [{} for _ in self.paths]
         for key, value in self._new.items():
-            shards[self._shard(key)][key] = value
+            shard = self._shard_of.get(key)
+            shards[self._shard(key) if shard is None else shard][key] = value
         for path, new, old in zip(self.paths, shards, self._old, strict=True):
             if new.keys() == old.keys() and all(new[key] is old[key] for key in new):
                 continue
@@ -126,6 +133,8 @@ class Cache:
                 file.write(_sign(self._key, data) + data)
             os.replace(temporary, path)
         self._old = shards
+        self._read_entries = {key: value for shard in shards for key, value in shard.items()}
+        self._shard_of = {key: number for number, shard in enumerate(shards) for key in shard}
 
 
 def file_status(path: str | os.PathLike[str]) -> tuple[int, int]:
