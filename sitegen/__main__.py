@@ -27,6 +27,10 @@ MARK_EXAMPLES = """examples:
   sitegen mark "data filtering networks" --tag datasets --tag clip
   sitegen mark data-filtering-networks --untag clip --status to-read
 """
+SERVE_EXAMPLES = """examples:
+  sitegen serve                                # build, serve _site/ at http://127.0.0.1:8000/, rebuild on changes
+  sitegen serve --port 8080 --open             # another port, and open the home page in the browser
+"""
 CHECK_EXAMPLES = """example:
   sitegen check                                # the site in _site/, exit 1 if anything is wrong
 """
@@ -103,7 +107,35 @@ def parser() -> argparse.ArgumentParser:
         )
         verb.add_argument("--out", type=Path, help="the site's output folder (default: _site next to the config)")
         verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    add_serve_verb(verbs)
     return main
+
+
+def port_number(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0 to 65535): {value!r}")
+    return int(value)
+
+
+def add_serve_verb(verbs: argparse._SubParsersAction) -> None:
+    serve_verb = verbs.add_parser(
+        "serve",
+        help="build, serve the site on this computer, and rebuild and reload the pages on every change",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve_verb.add_argument("--port", type=port_number, default=8000, help="the port (default: 8000; 0: any free one)")
+    serve_verb.add_argument("--open", action="store_true", help="open the home page in the browser")
+    serve_verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
+    serve_verb.add_argument(
+        "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
+    )
+    serve_verb.add_argument(
+        "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
+    )
+    serve_verb.add_argument("--out", type=Path, help="the site's output folder (default: _site next to the config)")
+    serve_verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    serve_verb.set_defaults(run=run_serve)
 
 
 def run_build(args: argparse.Namespace, out: Path) -> int:
@@ -138,6 +170,13 @@ def run_mark(args: argparse.Namespace, out: Path) -> int:
 
 def run_init(args: argparse.Namespace, out: Path) -> int:
     print(report(init(args.folder, installed_from())))
+    return 0
+
+
+def run_serve(args: argparse.Namespace, out: Path) -> int:
+    from .serve import serve  # here: the watcher's libraries would slow every other command's start
+
+    serve(args.config, out, args.port, args.base_url, not args.no_check, args.open, args.debug)
     return 0
 
 
