@@ -9,6 +9,8 @@ line, and a stage that counts adds a line every EVERY seconds.
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -26,7 +28,7 @@ class Progress:
         self, stream: TextIO | None = None, clock: Callable[[], float] = time.perf_counter
     ) -> None:
         self.stream = stream
-        self.terminal = bool(stream and stream.isatty())
+        self.terminal = bool(stream and stream.isatty()) and os.environ.get("TERM") != "dumb"  # dumb: no escapes
         self.clock = clock
         self.started = clock()
         self.name, self.done, self.total = "", 0, 0
@@ -55,8 +57,8 @@ class Progress:
         if not self.stream or now - self.started < DELAY or now - self.shown_at < (REDRAW if self.terminal else EVERY):
             return
         self.shown_at = now
-        if self.terminal:
-            self.stream.write(f"\r\x1b[K{self._line()}")
+        if self.terminal:  # cut to the terminal's width: a line that wrapped could not be erased
+            self.stream.write(f"\r\x1b[K{self._line()[:shutil.get_terminal_size().columns - 1]}")
             self.drawn = True
         else:
             self.stream.write(f"{self._line()}\n")

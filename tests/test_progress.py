@@ -25,14 +25,17 @@ def small_site(site: Site) -> Site:
     return site
 
 
-def run_build(site: Site, *args: str, terminal: bool) -> tuple[str, str]:
+def run_build(site: Site, *args: str, terminal: bool, **environment: str) -> tuple[str, str]:
     """Run the build with stderr on a pseudo-terminal or a pipe; return its stdout and stderr."""
     command = [sys.executable, "-c", BUILD, "build", *args]
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm", **environment}
     if not terminal:
-        done = subprocess.run(command, cwd=site.root, capture_output=True, text=True, timeout=120, check=True)
+        done = subprocess.run(command, cwd=site.root, env=env, capture_output=True, text=True, timeout=120, check=True)
         return done.stdout, done.stderr
     leader, follower = pty.openpty()
-    with subprocess.Popen(command, cwd=site.root, stdout=subprocess.PIPE, stderr=follower, text=True) as process:
+    with subprocess.Popen(
+        command, cwd=site.root, env=env, stdout=subprocess.PIPE, stderr=follower, text=True
+    ) as process:
         os.close(follower)
         stdout = process.stdout.read()
         stderr = b""
@@ -65,6 +68,14 @@ def test_elsewhere_each_stage_is_a_plain_line_without_control_characters(site: S
     assert any(re.fullmatch(r"rendering pages: 0 of \d+", stage) for stage in stages)
     assert stages[-1] == "checking the site..."
     assert not CONTROL.search(stderr + stdout)
+
+
+def test_a_narrow_terminal_gets_lines_that_fit_and_a_dumb_one_plain_lines(site: Site):
+    _, stderr = run_build(small_site(site), terminal=True, COLUMNS="30")
+    drawn = [line for line in stderr.split("\r\x1b[K") if line]
+    assert drawn and all(len(line) < 30 for line in drawn) and any(len(line) == 29 for line in drawn)
+    _, stderr = run_build(site, "--out", "_site_dumb", terminal=True, TERM="dumb")
+    assert not CONTROL.search(stderr.replace("\r\n", "\n")) and "checking the site..." in stderr
 
 
 def test_quiet_prints_the_summary_only(site: Site):
