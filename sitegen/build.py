@@ -226,14 +226,11 @@ def write_output(
     loaded_too = [content for path, content in library if loads_first(path)] + [search_script(config)]
     cite_keys = citation_keys(site.papers)
     listed = listed_digests(site.papers)
-    planned = plan_pages(site, cite_keys)
     with staged(out, config.root) as staging:
         write_files(staging, library, asset_dirs(config), out)  # before the search files, which win a name clash
-        generated = partial(
-            write_generated, site, caches.search, staging, out, loaded_too, cite_keys, listed,
-            [page.path for page in planned],
-        )
+        generated = partial(write_generated, site, caches.search, staging, out, loaded_too, cite_keys, listed)
         with in_background(generated) as search_payload:
+            planned = plan_pages(site, cite_keys)
             keys, shown = page_keys(site, config, planned, listed)  # while related papers are found
             keys = with_related(planned, keys, shown, site, related())
             fresh, recorded = _kept(planned, keys, out, caches.output)
@@ -292,18 +289,20 @@ def _kept(
 
 def write_generated(
     site: Site, cache: Cache, staging: Path, out: Path, loaded_too: list[bytes], cite_keys: Mapping[str, str],
-    listed: Mapping[str, bytes], pages: list[str],
+    listed: Mapping[str, bytes],
 ) -> Payload:
     """Write what is made from the whole site into the staged output: search, exports, feeds; save the search cache.
 
     Returns the size of what search loads before it answers, `loaded_too` (lunr.js,
-    search.js) included. `listed` are the papers' listed_digests; `pages` the site's
-    pages, for the sitemap.
+    search.js) included. `listed` are the papers' listed_digests. Runs while the pages
+    are planned, so it plans them again for the sitemap, which only a site with a
+    base_url has.
     """
     files = search_files(site, cache, listed)
     with ThreadPoolExecutor(1) as thread:  # compressing (to measure) runs outside the GIL, beside the exports
         measured = thread.submit(payload, [content for path, content in files if loads_first(path)] + loaded_too, cache)
-        write_files(staging, files + _exports(site, cite_keys, listed, cache) + feed_files(site, pages), [], out)
+        feeds = feed_files(site, partial(page_paths, site, cite_keys))
+        write_files(staging, files + _exports(site, cite_keys, listed, cache) + feeds, [], out)
     cache.save()
     return measured.result()
 
@@ -324,6 +323,10 @@ def _exports(
             cache.put(key, found)
         parts[paper.slug] = found
     return export_files(site, parts)
+
+
+def page_paths(site: Site, cite_keys: Mapping[str, str]) -> list[str]:
+    return [page.path for page in plan_pages(site, cite_keys)]
 
 
 def _write_page(staging: Path, base_url: str | None, path: str, html: str) -> tuple[PageFacts, int, int]:

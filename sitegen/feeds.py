@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .model import PaperPage, Site
 
@@ -20,8 +20,8 @@ NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SUMMARY_CHARS = 600
 
 
-def feed_files(site: Site, pages: Iterable[str]) -> list[tuple[str, bytes]]:
-    """feed.xml, topics/<slug>.xml and sitemap.xml (with `pages`, the site's page paths); none without base_url."""
+def feed_files(site: Site, pages: Callable[[], Iterable[str]]) -> list[tuple[str, bytes]]:
+    """feed.xml, topics/<slug>.xml and sitemap.xml (of `pages()`, the site's page paths); none without base_url."""
     if not site.base_url:
         return []
     files = [("feed.xml", atom(site, site.title, "feed.xml", "index.html", site.papers))]
@@ -29,7 +29,7 @@ def feed_files(site: Site, pages: Iterable[str]) -> list[tuple[str, bytes]]:
         papers = [site.by_slug[slug] for slug in topic.papers]
         files.append((feed_path(topic.slug), atom(site, f"{topic.title} · {site.title}", feed_path(topic.slug),
                                                   topic.url, papers)))
-    files.append(("sitemap.xml", sitemap(site.base_url, pages)))
+    files.append(("sitemap.xml", sitemap(site.base_url, pages())))
     return files
 
 
