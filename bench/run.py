@@ -41,6 +41,7 @@ KEYS = " train"  # then typed one key at a time
 BROWSER_PAYLOAD_LIMIT = 400_000_000  # bytes of search scripts past which the browser run is skipped
 MEMORY_ROW = "peak memory of a cold build (MB): largest process RSS / all processes PSS"
 RELATED_ROW = "related papers step alone (s), no cache / cache warm; pairs scored per paper"
+CPU_ROW = "CPU check: a fixed Python loop before / after this size (s; this machine's speed varies)"
 ROWS = [
     "cold build (s)",
     "no-change rebuild (s)",
@@ -58,6 +59,7 @@ ROWS = [
     "search: focus to first results (ms)",
     "search: per further keystroke (ms, median)",
     "search: longest long task (ms)",
+    CPU_ROW,
 ]
 
 # Installed before any page script: long tasks, key presses, and each new rendering of the suggestion list (a new
@@ -380,6 +382,7 @@ def bench_size(n: int, repeat: int, browser: bool, timeout_s: float) -> dict[str
             start = time.perf_counter()
             generate(site, n)
             log(f"N={n}: generated the site in {time.perf_counter() - start:.1f} s")
+        cpu_before = cpu_check()
         rows, raw = measure_builds(site, scratch, repeat, n)
         rows[RELATED_ROW] = measure_related(site, scratch, repeat)
         log(f"N={n}: related papers step: {rows[RELATED_ROW]}")
@@ -392,11 +395,28 @@ def bench_size(n: int, repeat: int, browser: bool, timeout_s: float) -> dict[str
                 rows.update(measure_search(site / "_site", repeat, timeout_s))
             except Exception as error:  # a timeout at large N is a result, not a crash
                 skipped = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
+        rows[CPU_ROW] = f"{cpu_before:.2f} / {cpu_check():.2f}"
         for row in ROWS:
             rows.setdefault(row, skipped)
         return rows
     finally:
         discard(scratch)
+
+
+def cpu_check() -> float:
+    """Seconds a fixed loop of Python takes, the median of three: how fast this machine's CPU is right now.
+
+    A virtual machine's CPU can run at half its speed for minutes (its host is busy);
+    the build times are then longer by as much.
+    """
+    def loop() -> float:
+        start = time.perf_counter()
+        total = 0
+        for number in range(5_000_000):
+            total += number * number
+        return time.perf_counter() - start
+
+    return sorted(loop() for _ in range(3))[1]
 
 
 def table(n: int, rows: dict[str, str], repeat: int) -> str:
