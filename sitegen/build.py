@@ -166,7 +166,7 @@ def _build(
             pages, search_payload, output_problems = write_output(
                 config, site, related, out, caches, check, content.start, progress
             )
-    caches.save()
+    caches.documents.save()  # with the files just written, which the next build need not read
     return _summary(
         dumps, merged, new, updated, pages, search_payload, config,
         [p for dump in dumps for p in dump.problems] + content_problems + list(topics.problems) + list(site.problems)
