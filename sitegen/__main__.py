@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__
@@ -16,6 +15,7 @@ from .mark import describe, mark
 from .model import RATINGS, STATUSES
 from .progress import Progress
 from .starter import init, installed_from, report
+from .terminal import findings, internal_error
 
 BUILD_EXAMPLES = """examples:
   sitegen build                                # site.yaml here, output in _site/
@@ -72,7 +72,6 @@ def parser() -> argparse.ArgumentParser:
         epilog=BUILD_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    build_verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
     build_verb.add_argument(
         "--quiet", action="store_true", help="print warnings and the summary only (no progress, no notes)"
     )
@@ -98,7 +97,10 @@ def parser() -> argparse.ArgumentParser:
     mark_verb.add_argument("--config", type=Path, default=Path("site.yaml"), help="the site's config")
     mark_verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     mark_verb.set_defaults(run=run_mark)
-    for verb in (build_verb, check_verb):
+    serve_verb = add_serve_verb(verbs)
+    for verb in (build_verb, serve_verb):
+        verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
+    for verb in (build_verb, check_verb, serve_verb):
         verb.add_argument(
             "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
         )
@@ -106,8 +108,8 @@ def parser() -> argparse.ArgumentParser:
             "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
         )
         verb.add_argument("--out", type=Path, help="the site's output folder (default: _site next to the config)")
-        verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
-    add_serve_verb(verbs)
+    for verb, debug in ((build_verb, ""), (check_verb, ""), (serve_verb, ", and what the watcher sees")):
+        verb.add_argument("--debug", action="store_true", help=f"show a traceback on internal errors{debug}")
     return main
 
 
@@ -117,7 +119,8 @@ def port_number(value: str) -> int:
     return int(value)
 
 
-def add_serve_verb(verbs: argparse._SubParsersAction) -> None:
+def add_serve_verb(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The serve verb with its own options; parser() adds those it shares with build and check."""
     serve_verb = verbs.add_parser(
         "serve",
         help="build, serve the site on this computer, and rebuild and reload the pages on every change",
@@ -126,25 +129,15 @@ def add_serve_verb(verbs: argparse._SubParsersAction) -> None:
     )
     serve_verb.add_argument("--port", type=port_number, default=8000, help="the port (default: 8000; 0: any free one)")
     serve_verb.add_argument("--open", action="store_true", help="open the home page in the browser")
-    serve_verb.add_argument("--no-check", action="store_true", help="skip checking the built site's links and ids")
-    serve_verb.add_argument(
-        "--base-url", type=base_url, help="absolute URL of the published site (overrides site.yaml's base_url)"
-    )
-    serve_verb.add_argument(
-        "--config", type=Path, default=Path("site.yaml"), help="the site's config (default: site.yaml)"
-    )
-    serve_verb.add_argument("--out", type=Path, help="the site's output folder (default: _site next to the config)")
-    serve_verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     serve_verb.set_defaults(run=run_serve)
+    return serve_verb
 
 
 def run_build(args: argparse.Namespace, out: Path) -> int:
     progress = None if args.quiet else Progress(sys.stderr)
     summary = build(args.config, out, args.base_url, check=not args.no_check, progress=progress)
-    for note in () if args.quiet else summary.notes:
-        print(f"note: {note}")
-    for problem in summary.problems:
-        print(f"warning: {problem}")
+    for line in findings(summary, notes=not args.quiet):
+        print(line)
     print(summary.line(out))
     return 0
 
@@ -192,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; the previous site is unchanged", file=sys.stderr)
         return 130
     except Exception as error:  # a bug: say so plainly, keep the traceback for --debug
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: internal error ({type(error).__name__}: {error}); rerun with --debug", file=sys.stderr)
+        print(f"error: {internal_error(error, args.debug)}", file=sys.stderr)
         return 1
 
 

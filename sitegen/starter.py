@@ -115,7 +115,8 @@ def report(started: Started) -> str:
     ]
     if started.files[WORKFLOW] and not started.sitegen_source:
         lines.append(f"  4. to publish it: replace the PLACEHOLDER in {WORKFLOW} (where to get sitegen),")
-        lines.append("     push to GitHub, and set Settings → Pages → Source to GitHub Actions")
+        lines.append("     push to GitHub on the branch main (the workflow publishes that branch only;")
     else:
-        lines.append("  4. to publish it: push to GitHub, and set Settings → Pages → Source to GitHub Actions")
+        lines.append("  4. to publish it: push to GitHub on the branch main (the workflow publishes that branch only;")
+    lines.append("     `git branch -M main` renames yours), and set Settings → Pages → Source to GitHub Actions")
     return "\n".join(lines)

@@ -105,6 +105,31 @@ def test_an_initialised_site_builds_a_dump_added_to_its_topic(tmp_path: Path):
     assert made_by_the_build and all(f"{name}/" in ignored for name in made_by_the_build)
 
 
+def test_git_ignores_what_builds_leave_and_keeps_what_the_user_writes(tmp_path: Path):
+    init(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    left = ["_site/index.html", ".sitegen-cache/dumps.pickle", "._site.k2j3x.tmp/index.html",  # a stopped build's
+            "content/papers/.a-paper.md.x7q_1.tmp", "content/topics/.birds.md.a1b2.tmp"]
+    kept = ["site.yaml", "content/papers/a-paper.md", "content/dumps/birds.txt", "templates/base.html",
+            ".github/workflows/pages.yml", ".gitignore"]
+    for name in left + kept:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+
+    result = subprocess.run(["git", "check-ignore", *left, *kept], cwd=tmp_path, capture_output=True, text=True)
+
+    assert result.stdout.splitlines() == left
+
+
+@pytest.mark.parametrize("source", [None, f"https://github.com/someone/sitegen@{COMMIT}"])
+def test_the_next_steps_name_the_branch_the_workflow_publishes(tmp_path: Path, source: str | None):
+    started = init(tmp_path, source)
+    workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
+
+    (branch,) = workflow[True]["push"]["branches"]  # YAML 1.1 reads the key `on` as true
+    assert f"push to GitHub on the branch {branch} " in report(started)
+
+
 def _steps(workflow: dict) -> list[dict]:
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
