@@ -47,6 +47,11 @@ def base_url(value: str) -> str:
     return url
 
 
+def add_verb(verbs: argparse._SubParsersAction, name: str, examples: str, summary: str) -> argparse.ArgumentParser:
+    """A verb whose --help ends with its examples."""
+    return verbs.add_parser(name, help=summary, epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="sitegen",
@@ -55,39 +60,31 @@ def parser() -> argparse.ArgumentParser:
     )
     main.add_argument("--version", action="version", version=f"sitegen {__version__}")
     verbs = main.add_subparsers(dest="verb", required=True, metavar="VERB")
-    init_verb = verbs.add_parser(
-        "init",
-        help="start a new reading list: site.yaml, content/dumps/, .gitignore, a GitHub Pages workflow",
-        epilog=INIT_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    init_verb = add_verb(
+        verbs, "init", INIT_EXAMPLES,
+        "start a new reading list: site.yaml, content/dumps/, .gitignore, a GitHub Pages workflow",
     )
     init_verb.add_argument(
         "folder", nargs="?", type=Path, default=Path("."), help="where (created if missing; default: here)"
     )
     init_verb.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     init_verb.set_defaults(run=run_init)
-    build_verb = verbs.add_parser(
-        "build",
-        help="turn the dumps into paper pages, topic pages and the site",
-        epilog=BUILD_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    build_verb = add_verb(
+        verbs, "build", BUILD_EXAMPLES,
+        "turn the dumps into paper pages, topic pages and the site",
     )
     build_verb.add_argument(
         "--quiet", action="store_true", help="print warnings and the summary only (no progress, no notes)"
     )
     build_verb.set_defaults(run=run_build)
-    check_verb = verbs.add_parser(
-        "check",
-        help="check a built site: broken links, missing assets, links out of the site, duplicate ids",
-        epilog=CHECK_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    check_verb = add_verb(
+        verbs, "check", CHECK_EXAMPLES,
+        "check a built site: broken links, missing assets, links out of the site, duplicate ids",
     )
     check_verb.set_defaults(run=run_check)
-    mark_verb = verbs.add_parser(
-        "mark",
-        help="set a paper's status, rating or tags in its file (nothing else in it changes)",
-        epilog=MARK_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    mark_verb = add_verb(
+        verbs, "mark", MARK_EXAMPLES,
+        "set a paper's status, rating or tags in its file (nothing else in it changes)",
     )
     mark_verb.add_argument("query", help="the paper's slug, or words of its title")
     mark_verb.add_argument("--status", choices=STATUSES, help="where the paper is in your reading")
@@ -121,11 +118,9 @@ def port_number(value: str) -> int:
 
 def add_serve_verb(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """The serve verb with its own options; parser() adds those it shares with build and check."""
-    serve_verb = verbs.add_parser(
-        "serve",
-        help="build, serve the site on this computer, and rebuild and reload the pages on every change",
-        epilog=SERVE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    serve_verb = add_verb(
+        verbs, "serve", SERVE_EXAMPLES,
+        "build, serve the site on this computer, and rebuild and reload the pages on every change",
     )
     serve_verb.add_argument("--port", type=port_number, default=8000, help="the port (default: 8000; 0: any free one)")
     serve_verb.add_argument("--open", action="store_true", help="open the home page in the browser")
