@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import sys
 from pathlib import Path
 
@@ -172,16 +174,35 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     out = getattr(args, "out", None) or getattr(args, "config", Path("site.yaml")).parent / "_site"  # init has none
     try:
-        return args.run(args, out)
+        status = args.run(args, out)
+        sys.stdout.flush()  # a reader that went away shows here, not as Python exits
+        return status
     except SitegenError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; the previous site is unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError as error:
+        if not _reader_gone():
+            print(f"error: {internal_error(error, args.debug)}", file=sys.stderr)
+        return 1
     except Exception as error:  # a bug: say so plainly, keep the traceback for --debug
         print(f"error: {internal_error(error, args.debug)}", file=sys.stderr)
         return 1
+
+
+def _reader_gone() -> bool:
+    """Whether stdout's reader went away (`sitegen build | head`); then it is pointed at nothing, for a quiet exit."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        gone = any(events & select.POLLERR for _, events in poller.poll(0))  # a pipe with no reader
+    except (OSError, ValueError):  # no file descriptor to ask about
+        return False
+    if gone:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # else Python reports it again at exit
+    return gone
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import bibtexparser
@@ -123,3 +126,16 @@ def anchor_links(page: Path) -> list[str]:
     """The hrefs of a page's <a> elements, in order."""
     found, _ = references(page.read_text(encoding="utf-8"))
     return [reference.url for reference in found if reference.tag == "a"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path):
+    """`sitegen build | head -1`: the build is done; no internal error, no traceback."""
+    site = copy_sample(tmp_path / "site")
+    reader, writer = os.pipe()
+    os.close(reader)  # gone before the build prints its summary
+    done = subprocess.run([sys.executable, "-m", "sitegen", "build"], cwd=site.root, stdout=writer,
+                          stderr=subprocess.PIPE, text=True, timeout=300)
+    os.close(writer)
+    assert done.returncode == 1
+    assert done.stderr == ""
+    assert (site.out / "index.html").is_file()
