@@ -393,7 +393,8 @@ def exclusive(site_root: Path) -> Iterator[None]:
 def read_and_merge(config: SiteConfig, caches: Caches) -> tuple[list[Dump], Merged, bool]:
     """The dumps (their entries left out) and their papers merged; the last build's when no dump changed.
 
-    Also tells whether they are the last build's.
+    Also tells whether they are the last build's. Otherwise the papers that only
+    unchanged dumps show are taken from the last build's merge, when the topics are the same.
     """
     captured = capture_dates(config)
     listed = {config.dumps_dir / name for topic in config.topics for name in topic.dumps}
@@ -402,12 +403,17 @@ def read_and_merge(config: SiteConfig, caches: Caches) -> tuple[list[Dump], Merg
         for path in sorted(set(config.dumps_dir.glob("*.txt")) | listed)
     ]
     merged_key = (tuple(key for _, key in keys), repr(config.topics))
-    found = caches.merged.get(merged_key)
-    if found is not None:
-        return (*found, True)
+    last = caches.merged.get("last")  # (merged_key, dumps, merged) of the last build
+    if last is not None and last[0] == merged_key:
+        return (*last[1:], True)
     dumps = read_dumps(keys, captured, caches.dumps)
-    found = ([replace(dump, entries=()) for dump in dumps], merge(dumps, config))
-    caches.merged.put(merged_key, found)
+    earlier, unchanged = {}, frozenset[str]()
+    if last is not None and last[0][1] == merged_key[1]:
+        earlier = {paper.identity: paper for paper in last[2].papers}
+        unchanged_keys = set(last[0][0])
+        unchanged = frozenset(path.name for path, key in keys if key in unchanged_keys)
+    found = ([replace(dump, entries=()) for dump in dumps], merge(dumps, config, earlier, unchanged))
+    caches.merged.put("last", (merged_key, *found))
     return (*found, False)
 
 

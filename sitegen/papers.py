@@ -53,8 +53,16 @@ def keyword_matcher(topics: Iterable[Topic]) -> list[Matcher]:
     return matchers
 
 
-def merge(dumps: Iterable[Dump], config: SiteConfig) -> Merged:
-    """Group entries by identity; the result does not depend on the order of dumps."""
+def merge(
+    dumps: Iterable[Dump], config: SiteConfig, earlier: Mapping[str, Paper] | None = None,
+    unchanged: frozenset[str] = frozenset(),
+) -> Merged:
+    """Group entries by identity; the result does not depend on the order of dumps.
+
+    `earlier` holds the papers of a merge with the same topics, by identity, and
+    `unchanged` the names of the dumps whose entries are as they were then: a paper
+    shown by those dumps only, and by the same ones as then, is taken as it was.
+    """
     topics_of_dump = dump_topics(config)
     groups: dict[str, list[tuple[str, Entry]]] = {}
     count = 0
@@ -66,8 +74,16 @@ def merge(dumps: Iterable[Dump], config: SiteConfig) -> Merged:
     topic_order = {topic.slug: index for index, topic in enumerate(config.topics)}
     papers = []
     for identity in sorted(groups):
-        papers.append(_merge_group(identity, groups[identity], topics_of_dump, matchers, topic_order))
+        before = earlier.get(identity) if earlier else None
+        if before is not None and unchanged.issuperset(before.sources) and before.sources == _sources(groups[identity]):
+            papers.append(before)
+        else:
+            papers.append(_merge_group(identity, groups[identity], topics_of_dump, matchers, topic_order))
     return Merged(papers=tuple(papers), entries=count, duplicates=count - len(papers))
+
+
+def _sources(group: list[tuple[str, Entry]]) -> tuple[str, ...]:
+    return tuple(sorted({name for name, _ in group}))
 
 
 def _merge_group(
@@ -80,7 +96,7 @@ def _merge_group(
     entries = [entry for _, entry in group]
     first = entries[0]
     richest = max(entries, key=lambda e: len(e.abstract))
-    sources = sorted({name for name, _ in group})
+    sources = _sources(group)
     topics = {slug for name in sources for slug in topics_of_dump.get(name, ())}
     if matchers:
         title, abstract = first.title.lower(), richest.abstract.lower()
@@ -104,7 +120,7 @@ def _merge_group(
         upvotes_as_of=top.upvotes_as_of if top else None,
         links=richest.links,
         topics=tuple(sorted(topics, key=topic_order.__getitem__)),
-        sources=tuple(sources),
+        sources=sources,
     )
 
 
