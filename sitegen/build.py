@@ -122,7 +122,11 @@ def build(
 
 @dataclass(frozen=True)
 class Caches:
-    """What one build keeps in .sitegen-cache/ for the next."""
+    """What one build keeps in .sitegen-cache/ for the next.
+
+    Each is saved by the process that uses it: the search, related and checked caches
+    by processes of their own, the documents cache once the paper files are written.
+    """
 
     dumps: Cache
     merged: Cache
@@ -136,12 +140,8 @@ class Caches:
     def open(cls, site_root: Path) -> Caches:
         return cls(*(Cache(site_root, part.name, SHARDS.get(part.name, 1)) for part in fields(cls)))
 
-    def save(self) -> None:
-        for part in fields(self):
-            getattr(self, part.name).save()
 
-
-SHARDS = {"dumps": 16, "documents": 64, "search": 64, "output": 64}  # the caches an edit changes a little of
+SHARDS = {"dumps": 16, "documents": 256, "search": 64, "output": 64}  # the caches an edit changes a little of
 
 
 def _build(
@@ -255,7 +255,8 @@ def write_output(
     with checking as problems, removing(staging):  # the check in a process of its own; the previous output
         for path, entry in recorded.items():
             caches.output.put(path, entry)
-        caches.save()  # meanwhile
+        for cache in (caches.dumps, caches.merged, caches.output):  # meanwhile
+            cache.save()
         if check:
             progress.stage("checking the site")
         return len(fresh), searched, problems()
