@@ -16,7 +16,6 @@ from .errors import SitegenError
 from .mark import describe, mark
 from .model import RATINGS, STATUSES
 from .progress import Progress
-from .starter import init, installed_from, report
 from .terminal import findings, internal_error
 
 BUILD_EXAMPLES = """examples:
@@ -159,6 +158,8 @@ def run_mark(args: argparse.Namespace, out: Path) -> int:
 
 
 def run_init(args: argparse.Namespace, out: Path) -> int:
+    from .starter import init, installed_from, report  # here: importlib.metadata would slow every other command
+
     print(report(init(args.folder, installed_from())))
     return 0
 
