@@ -116,6 +116,10 @@ def build_site(config: SiteConfig, paper_docs: Iterable[Document], topic_docs: I
     papers.sort(key=newest_first)
 
     intros = {document.slug: document.body for document in topic_docs}
+    in_topic: dict[str, list[str]] = {topic.slug: [] for topic in config.topics}
+    for paper in papers:  # once over the papers, not once per topic
+        for slug in dict.fromkeys(paper.topics):  # a file may name a topic twice
+            in_topic[slug].append(paper.slug)
     topics = tuple(
         TopicPage(
             slug=topic.slug,
@@ -123,7 +127,7 @@ def build_site(config: SiteConfig, paper_docs: Iterable[Document], topic_docs: I
             title=topic.title,
             description=topic.description,
             intro=intros.get(topic.slug, ""),
-            papers=tuple(paper.slug for paper in papers if topic.slug in paper.topics),
+            papers=tuple(in_topic[topic.slug]),
         )
         for topic in config.topics
     )

@@ -427,7 +427,8 @@ def _neighbours(site: Site) -> dict[str, tuple[str, str, str]]:
         for number, slug in enumerate(slugs):
             after = urls[number + 1] if number + 1 < len(urls) else ""
             found[slug][listing] = (urls[number - 1] if number else "", after)
-    return {slug: (*lists[""], json.dumps(lists, ensure_ascii=False)) for slug, lists in found.items()}
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps with options makes one a call
+    return {slug: (*lists[""], encode(lists)) for slug, lists in found.items()}
 
 
 def _by_year(papers: tuple[PaperPage, ...]) -> list[tuple[str, list[PaperPage]]]:
