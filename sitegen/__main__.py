@@ -184,12 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous site is unchanged", file=sys.stderr)
         return 130
-    except BrokenPipeError as error:
-        if not _reader_gone():
-            print(f"error: {internal_error(error, args.debug)}", file=sys.stderr)
-        return 1
     except Exception as error:  # a bug: say so plainly, keep the traceback for --debug
-        print(f"error: {internal_error(error, args.debug)}", file=sys.stderr)
+        if not (isinstance(error, BrokenPipeError) and _reader_gone()):
+            print(f"error: {internal_error(error, args.debug)}", file=sys.stderr)
         return 1
 
 

@@ -122,7 +122,9 @@ class Cache:
         shards: list[dict[Hashable, Any]] = [{} for _ in self.paths]
         for key, value in self._new.items():
             shard = self._shard_of.get(key)
-            shards[self._shard(key) if shard is None else shard][key] = value
+            if shard is None:
+                shard = self._shard_of[key] = self._shard(key)
+            shards[shard][key] = value
         for path, new, old in zip(self.paths, shards, self._old, strict=True):
             if new.keys() == old.keys() and all(new[key] is old[key] for key in new):
                 continue
@@ -133,8 +135,7 @@ class Cache:
                 file.write(_sign(self._key, data) + data)
             os.replace(temporary, path)
         self._old = shards
-        self._read_entries = {key: value for shard in shards for key, value in shard.items()}
-        self._shard_of = {key: number for number, shard in enumerate(shards) for key in shard}
+        self._read_entries = dict(self._new)  # what the shards now hold
 
 
 def file_status(path: str | os.PathLike[str]) -> tuple[int, int]:
