@@ -26,9 +26,10 @@ from pathlib import Path
 
 from generate import entry_a, generate, new_papers
 
-from sitegen.build import Caches, read_and_merge, refresh_papers
+from sitegen.build import Caches, read_and_merge
 from sitegen.cache import Cache
 from sitegen.config import load_config
+from sitegen.content import refresh_papers
 from sitegen.model import paper_texts
 from sitegen.related import _scores, _weights, related_papers
 
@@ -316,7 +317,8 @@ def measure_related(site: Path, scratch: Path, repeat: int) -> str:
     it adds at most this much to a build. Pairs scored: how many pairs of papers get a score, per paper."""
     config = load_config(site / "site.yaml")
     caches = Caches.open(config.root)
-    texts = list(paper_texts(refresh_papers(config, read_and_merge(config, caches)[1], caches.documents)[0]).values())
+    merged = read_and_merge(config, caches)[1]
+    texts = list(paper_texts(refresh_papers(config, merged, caches.documents).documents).values())
     cold, warm = [], []
     for k in range(repeat):
         folder = scratch / f"related-{k}"

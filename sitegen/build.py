@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import posixpath
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from importlib.util import find_spec
@@ -27,18 +25,19 @@ from . import store
 from .cache import CODE_VERSION, FOLDER, Cache, file_status
 from .check import PageFacts, check_again, page_facts, shared
 from .config import SiteConfig, capture_dates, display_path, load_config
+from .content import refresh_papers, refresh_topics
 from .dumps import Dump, parse_dump
-from .errors import Problem, SitegenError
+from .errors import Problem
 from .export import citation_keys, export_files, paper_parts
 from .feeds import feed_files
+from .lock import site_lock
 from .model import Site, build_site, listed_digests, paper_texts
-from .papers import Merged, Paper, assign_slugs, merge, slug_candidates
+from .papers import Merged, merge
 from .processes import given_later, in_background, no_garbage_collection
 from .progress import Progress
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
 from .render import DEFAULT_THEME, Page, asset_dirs, page_keys, plan_pages, rendering, search_script, with_related
 from .search import Payload, loads_first, lunr_files, payload, search_files
-from .text import normalize_title
 
 
 @dataclass(frozen=True)
@@ -90,25 +89,87 @@ def build(
     config = load_config(config_path)
     if base_url:
         config = replace(config, base_url=base_url)
-    with exclusive(config.root):
+    with site_lock(config.root):
         last = Cache(config.root, "last-build")
+        looked_at = time.time_ns()
         before = inputs_state(config, out, check)
-        if last.get("inputs") == before and last.get("output") == _files_state(out):
-            return replace(last.get("summary"), pages=0, unchanged=True, seconds=time.perf_counter() - started)
+        if _as_last_left(last, before) and last.get("output") == _files_state(out):
+            summary = last.get("summary")
+            last.save()  # with the racy inputs it settled
+            return replace(summary, pages=0, unchanged=True, seconds=time.perf_counter() - started)
+        racy = _racy(before, looked_at)
         progress = progress or Progress()
         try:
             with no_garbage_collection():
-                summary, written = _build(config, out, check, started, progress)
+                summary, saved = _build(config, out, check, started, progress)
         finally:
             progress.close()
-        # The inputs as they were read, and the files the build wrote as it wrote them: an
-        # input the user changed while the build ran differs from this, so the next build runs.
-        folders = {os.path.dirname(path) for path in written}.intersection(before)  # content/papers inside dumps/
-        last.put("inputs", {**before, **{path: file_status(path) for path in written | folders}})
+        _record_inputs(last, before, racy, saved)
         last.put("output", _files_state(out))
         last.put("summary", summary)
         last.save()
     return summary
+
+
+def _as_last_left(last: Cache, inputs: dict[str, object]) -> bool:
+    """Whether the inputs are what the last build read, or wrote: then its output is theirs.
+
+    An input that changed within a clock tick of being looked at may look unchanged, so
+    the status of such a file is trusted only once its bytes are seen to be the same.
+    A file found so long enough after it changed is recorded as settled (by the next save).
+    """
+    recorded, racy = last.get("inputs"), last.get("racy")
+    if recorded != inputs or racy is None:
+        return False
+    looked_at = time.time_ns()
+    for path, digest in racy.items():
+        if digest is None or _digest(path) != digest:
+            return False
+    settled = {path for path in racy if looked_at - inputs[path][1] > store.RACY_NS}  # type: ignore[index]
+    if settled:
+        last.put("racy", {path: digest for path, digest in racy.items() if path not in settled})
+    return True
+
+
+def _racy(inputs: dict[str, object], looked_at: int) -> dict[str, bytes | None]:
+    """The digest of each input that changed within a clock tick of being looked at: its status is not enough."""
+    return {
+        path: _digest(path) for path, status in inputs.items()
+        if path != SETTINGS and looked_at - status[1] <= store.RACY_NS  # type: ignore[index, operator]
+    }
+
+
+def _record_inputs(
+    last: Cache, before: dict[str, object], racy: dict[str, bytes | None], saved: list[store.Saved]
+) -> None:
+    """Record the inputs as the build read them (`racy`: see _racy()), a file it wrote as it wrote it.
+
+    A file the user changed since it was read gets a status no file has, so the next
+    build reads it again.
+    """
+    inputs, racy = dict(before), dict(racy)
+    for entry in saved:
+        path = str(entry.document.path.absolute())
+        if entry.identity is None:
+            if not entry.as_read:
+                inputs[path] = UNREAD
+            continue
+        inputs[path] = entry.identity[:2] if entry.as_read else UNREAD
+        racy[path] = hashlib.sha1(entry.document.text.encode("utf-8", "surrogatepass")).digest()
+    last.put("inputs", inputs)
+    last.put("racy", racy)
+
+
+SETTINGS = "settings"  # the key of inputs_state() that names no file
+UNREAD = (-2, -2)  # the status of no file: a file the build did not read as it is now
+
+
+def _digest(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as file:
+            return hashlib.sha1(file.read()).digest()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -137,8 +198,8 @@ SHARDS = {"dumps": 16, "documents": 256, "search": 64, "output": 64}  # the cach
 
 def _build(
     config: SiteConfig, out: Path, check: bool, started: float, progress: Progress
-) -> tuple[Summary, set[str]]:
-    """The whole pipeline; returns the summary and the content files it wrote."""
+) -> tuple[Summary, list[store.Saved]]:
+    """The whole pipeline; returns the summary and what became of each content file it wrote."""
     remove_leftovers(out)
     for leftover in (config.root / FOLDER).glob(".*.tmp"):  # a cache file a killed build did not finish
         leftover.unlink(missing_ok=True)
@@ -149,21 +210,22 @@ def _build(
         progress.stage("reading the dumps")
         dumps, merged, as_before = read_and_merge(config, caches)
         progress.stage("reading the paper files")
-        papers, new, updated, content_problems = refresh_papers(config, merged, caches.documents, as_before)
-        give_papers(paper_texts(papers))
+        papers = refresh_papers(config, merged, caches.documents, as_before)
+        give_papers(paper_texts(papers.documents))
         topics = store.load(config.topics_dir, caches.documents)
-        site = build_site(config, papers, topics.documents)
-        with store.Saving(papers + refresh_topics(config, site, topics), caches.documents) as content:
+        site = build_site(config, papers.documents, topics.documents)
+        topic_changes, topic_problems = refresh_topics(config, site, topics)
+        with store.Saving(papers.changes + topic_changes, caches.documents) as content:
             pages, search_payload, output_problems = write_output(
                 config, site, related, out, caches, check, content.start, progress
             )
-    caches.documents.save()  # with the files just written, which the next build need not read
+    caches.documents.save()  # with the files just written, which the next build need not parse
     return _summary(
-        dumps, merged, new, updated, pages, search_payload, config,
-        [p for dump in dumps for p in dump.problems] + content_problems + list(topics.problems) + list(site.problems)
-        + budget_problems(config, search_payload) + output_problems,
+        dumps, merged, papers.new, papers.updated, pages, search_payload, config,
+        [p for dump in dumps for p in dump.problems] + papers.problems + list(topics.problems) + topic_problems
+        + list(site.problems) + content.problems + budget_problems(config, search_payload) + output_problems,
         started,
-    ), {str(path.absolute()) for path in content.paths}
+    ), content.saved
 
 
 def _summary(
@@ -334,7 +396,7 @@ def _write_page(staging: Path, base_url: str | None, path: str, html: str) -> tu
 def inputs_state(config: SiteConfig, out: Path, check: bool) -> dict[str, object]:
     """Everything a build reads: its settings, and every input file's size and modification time."""
     state: dict[str, object] = {
-        "settings": (CODE_VERSION, LIBRARIES, os.getcwd(), str(out.absolute()), check, config.base_url,
+        SETTINGS: (CODE_VERSION, LIBRARIES, os.getcwd(), str(out.absolute()), check, config.base_url,
                      dt.date.today().year, hashlib.sha1(config.path.read_bytes()).hexdigest()),
     }
     folders = [
@@ -358,31 +420,13 @@ def _files_state(folder: Path) -> list[tuple[str, int, int]]:
 
 
 def _tree_status(folder: str) -> dict[str, tuple[int, int]]:
-    """Every file and folder under `folder` (plain strings: this runs on every build) with its status."""
+    """Every file under `folder` (plain strings: this runs on every build) with its status."""
     found = {}
-    for directory, subdirectories, names in os.walk(folder):
-        for name in subdirectories + names:
+    for directory, _, names in os.walk(folder):  # a file added or removed shows in the listing itself
+        for name in names:
             path = os.path.join(directory, name)
             found[path] = file_status(path)
     return found
-
-
-@contextmanager
-def exclusive(site_root: Path) -> Iterator[None]:
-    """Hold the site's build lock: a second build waits instead of mixing its output in."""
-    folder = site_root / FOLDER
-    try:
-        folder.mkdir(exist_ok=True)
-        handle = open(folder / "build.lock", "w")  # noqa: SIM115 (held for the whole block)
-    except OSError as error:
-        raise SitegenError(f"cannot create the build lock: {error.strerror}", display_path(folder)) from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print("waiting for another build of this site to finish…", file=sys.stderr, flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
 
 
 def read_and_merge(config: SiteConfig, caches: Caches) -> tuple[list[Dump], Merged, bool]:
@@ -432,82 +476,6 @@ def read_dumps(
             cache.put(key, dump)
         dumps.append(dump)
     return dumps
-
-
-def refresh_papers(
-    config: SiteConfig, merged: Merged, cache: Cache, as_before: bool = False
-) -> tuple[list[store.Document], int, int, list[Problem]]:
-    """Each merged paper in its file (new or refreshed, not yet written); every paper file, with counts.
-
-    `as_before`: the papers are merged from the same dumps as in the last build, which
-    left each file it did not see changed since as fresh as these papers make it.
-    """
-    loaded = store.load(config.papers_dir, cache)
-    problems = list(loaded.problems)
-    by_identity: dict[str, store.Document] = {}
-    for document in loaded.documents:
-        title = document.meta.get("title")
-        if not isinstance(title, str):
-            continue
-        first = by_identity.setdefault(normalize_title(title), document)
-        if first is not document:
-            message = f"same title as {display_path(first.path)}; only that file is refreshed from the dumps"
-            problems.append(Problem(display_path(document.path), 1, message))
-    # A paper that may be the one in an unreadable file waits until the user repairs it:
-    # writing it elsewhere would leave two files for one paper.
-    readable = {document.slug for document in loaded.documents}
-    papers = []
-    for paper in merged.papers:
-        blocker = None if paper.identity in by_identity else _unreadable_file(paper, readable, loaded.unreadable)
-        if blocker:
-            message = f"'{paper.title}' from the dumps waits until this file is repaired"
-            problems.append(Problem(display_path(config.papers_dir / f"{blocker}.md"), 0, message))
-        else:
-            papers.append(paper)
-    slugs = assign_slugs(
-        {paper.identity: paper.title for paper in papers},
-        {identity: document.slug for identity, document in by_identity.items()},
-        taken={document.slug for document in loaded.documents} | loaded.unreadable,
-    )
-    documents = {document.slug: document for document in loaded.documents}
-    today = dt.date.today()
-    for paper in papers:
-        slug = slugs[paper.identity]
-        document = by_identity.get(paper.identity)
-        if as_before and document is not None and document.slug in loaded.as_cached:
-            continue  # as the last build left it (a tenth of a second at 10,000 papers)
-        path = document.file if document else config.papers_dir / f"{slug}.md"
-        fresh = store.paper_front_matter(paper, slug)
-        if document is None or "added" not in document.meta:  # recorded once, then the user's
-            fresh["added"] = today
-        documents[slug] = store.refresh(document, path, fresh)
-    new = sum(1 for document in documents.values() if document.on_disk is None)
-    updated = sum(1 for document in documents.values() if document.changed) - new
-    return sorted(documents.values(), key=lambda d: d.slug), new, updated, problems
-
-
-def _unreadable_file(paper: Paper, readable: set[str], unreadable: frozenset[str]) -> str | None:
-    """The unreadable file this paper could be in: one of its slugs before the first free one."""
-    for slug in slug_candidates(paper.identity, paper.title):
-        if slug in unreadable:
-            return slug
-        if slug not in readable:
-            return None
-    raise AssertionError("slug_candidates never ends")  # pragma: no cover
-
-
-def refresh_topics(config: SiteConfig, site: Site, loaded: store.Loaded) -> list[store.Document]:
-    """Every topic file with its title, description and papers as the site has them now."""
-    existing = {document.slug: document for document in loaded.documents}
-    return [
-        store.refresh(
-            existing.get(topic.slug),
-            config.topics_dir / f"{topic.slug}.md",
-            store.topic_front_matter(topic.title, topic.slug, topic.description, topic.papers),
-        )
-        for topic in site.topics
-        if topic.slug not in loaded.unreadable
-    ]
 
 
 NO_FEEDS = "no feeds or sitemap: they need the site's address (base_url in site.yaml, or --base-url)"

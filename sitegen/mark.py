@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from . import store
 from .config import display_path, load_config
 from .errors import SitegenError
+from .lock import site_lock
 from .text import normalize_title
 
 
@@ -25,12 +27,42 @@ def mark(
 ) -> Marked:
     """Set the keys given in the one paper file that `query` names (a slug, or words of its title).
 
-    Only the lines of those keys change; the file is written atomically, or not at all
-    when nothing changes. Raises SitegenError when no paper or several papers match.
+    Under the site's lock, so no build writes the file meanwhile. Only the lines of
+    those keys change; the file is replaced only if it still holds what was read (if an
+    editor saved it meanwhile, the change is made on what it saved), or not at all when
+    nothing changes. Raises SitegenError when no paper or several papers match, or when
+    the keys cannot be changed without rewriting the rest of the front matter.
     """
     config = load_config(config_path)
-    document = find_paper(store.load(config.papers_dir), query)
-    meta = document.meta
+    with site_lock(config.root):
+        document = find_paper(store.load(config.papers_dir), query)
+        changes: dict[str, tuple[Any, Any]] = {}
+
+        def marked(document: store.Document) -> store.Document | None:
+            fresh = _wanted(document.meta, status, rating, tag, untag)
+            changes.clear()
+            changes.update({key: (document.meta.get(key), value) for key, value in fresh.items()})
+            return store.refresh(document, document.path, fresh)
+
+        changed = marked(document)
+        if changed is None:
+            raise SitegenError(CANNOT_SPLICE, display_path(document.path))
+        saved = store.save(store.Change(changed, marked)) if changed.changed else None
+        if saved and saved.problem:
+            raise SitegenError(saved.problem.message, saved.problem.path)
+    return Marked(document.path, changes)
+
+
+CANNOT_SPLICE = (
+    "cannot change these keys without rewriting the rest of the front matter (it is indented or in flow style, "
+    "or uses anchors); the file is left as it is: write its keys one per line, or edit it by hand"
+)
+
+
+def _wanted(
+    meta: Mapping[str, Any], status: str | None, rating: int | None, tag: tuple[str, ...], untag: tuple[str, ...]
+) -> dict[str, Any]:
+    """The keys to set, and their values, that are not already so."""
     wanted: dict[str, Any] = {}
     if status is not None:
         wanted["status"] = status
@@ -40,10 +72,7 @@ def mark(
         old = meta.get("tags")
         tags = [old] if isinstance(old, str) else [str(t) for t in old] if isinstance(old, list) else []
         wanted["tags"] = [t for t in dict.fromkeys(tags + list(tag)) if t not in untag]
-    fresh = {key: value for key, value in wanted.items() if key not in meta or meta[key] != value}
-    if fresh:
-        store.write_atomic(document.path, store.refresh(document, document.path, fresh).text)
-    return Marked(document.path, {key: (meta.get(key), value) for key, value in fresh.items()})
+    return {key: value for key, value in wanted.items() if key not in meta or meta[key] != value}
 
 
 def find_paper(loaded: store.Loaded, query: str) -> store.Document:

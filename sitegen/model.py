@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from .config import SiteConfig, display_path
 from .errors import Problem
-from .store import Document
+from .store import Document, line_of
 from .text import slugify
 
 Warn = Callable[[str, str], None]
@@ -194,9 +194,7 @@ def _paper(document: Document, topic_slugs: set[str], problems: list[Problem]) -
     meta = document.meta
 
     def warn(key: str, message: str) -> None:
-        lines = document.text.splitlines()
-        line = next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 0)
-        problems.append(Problem(display_path(document.path), line, message))
+        problems.append(Problem(display_path(document.path), line_of(document.text, key), message))
 
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():

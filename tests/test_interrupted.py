@@ -82,7 +82,7 @@ def test_two_builds_at_once_do_not_mix_their_output(tmp_path: Path):
     processes = [start_build(site), start_build(site)]
     results = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], results
-    assert any("waiting for another build" in stderr for _, stderr in results)
+    assert any("waiting for another sitegen command" in stderr for _, stderr in results)
     assert tree(site.out) == reference
 
 
