@@ -388,6 +388,12 @@ def test_without_a_config_it_stops_with_the_error_build_gives(site: Site) -> Non
     )
 
 
+def save_whole(path: Path, text: str) -> None:
+    new = path.with_name(path.name + ".new")
+    new.write_text(text, encoding="utf-8")
+    new.replace(path)
+
+
 def test_a_broken_config_at_the_start_is_said_once_and_served_until_fixed(site: Site) -> None:
     site.dump("birds.txt", "Sparrow Counting\n\nWe count sparrows.\n")
     site.write_config("title: Birds\ntopics: [unclosed\n")
@@ -397,11 +403,10 @@ def test_a_broken_config_at_the_start_is_said_once_and_served_until_fixed(site: 
         status, body = get(url)
         assert status == 404 and MARKER.encode() in body  # the page that shows the error, and reloads when fixed
         running.wait_for_line(lambda line: line == "watching for changes")
-        site.write_config("title: Birds\ntopics: [unclosed\n")  # the same error again
+        # Saved whole (as editors do), so that no build reads a half-written file.
+        save_whole(site.config, "title: Birds\ntopics: [unclosed\n")  # the same error again
         running.wait_for_line(lambda line: line == "changed: site.yaml")
-        fixed = site.root / "site.yaml.new"  # saved whole (as editors do): the build that runs now never reads half
-        fixed.write_text("title: Birds\ntopics: [{title: Birds, dumps: [birds.txt]}]\n", encoding="utf-8")
-        fixed.replace(site.config)
+        save_whole(site.config, "title: Birds\ntopics: [{title: Birds, dumps: [birds.txt]}]\n")
         running.wait_for_line(lambda line: line.startswith("built "))
         assert b"Sparrow Counting" in get(url)[1]
     finally:
