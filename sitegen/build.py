@@ -30,13 +30,24 @@ from .dumps import Dump, parse_dump
 from .errors import Problem
 from .export import citation_keys, export_files, paper_parts
 from .feeds import feed_files
+from .incremental import Fingerprints, Group
 from .lock import site_lock
 from .model import Site, build_site, listed_digests, paper_texts
 from .papers import Merged, merge
 from .processes import given_later, in_background, no_garbage_collection
 from .progress import Progress
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
-from .render import DEFAULT_THEME, Page, asset_dirs, page_keys, plan_pages, rendering, search_script, with_related
+from .render import (
+    DEFAULT_THEME,
+    Page,
+    asset_dirs,
+    fill_related,
+    given_digest,
+    plan_pages,
+    rendering,
+    search_script,
+    template_digest,
+)
 from .search import Payload, loads_first, lunr_files, payload, search_files
 
 
@@ -284,23 +295,27 @@ def write_output(
         generated = partial(write_generated, site, caches.search, staging, out, loaded_too, cite_keys, listed)
         with in_background(generated) as search_payload:
             planned = plan_pages(site, cite_keys)
-            keys, shown = page_keys(site, config, planned, listed)  # while related papers are found
-            keys = with_related(planned, keys, shown, site, related())
-            fresh, recorded = _kept(planned, keys, out, caches.output)
+            fingerprints = Fingerprints(site, listed)
+            templates = template_digest(config)
+            fill_related(planned, site, related())
+            given = {page.path: given_digest(page, templates) for page in planned}
+            fresh, recorded = _kept(planned, given, fingerprints, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:
                 (staging / folder).mkdir(parents=True, exist_ok=True)
-            with rendering(site, config, fresh, partial(_write_page, staging, config.base_url)) as rendered:
+            with rendering(fingerprints, config, fresh, partial(_write_page, staging, config.base_url)) as rendered:
                 once_forked()
                 carry_over(staging, out, kept)
                 seen: dict[object, object] = {}
                 progress.stage("rendering pages", len(fresh))
-                for path, (facts, *status) in rendered:
-                    recorded[path] = (keys[path], shared(facts, seen), *status)
+                for path, (facts, *status), reads in rendered:
+                    shown = hashlib.sha1(given[path] + b"".join(group[3] for group in reads)).hexdigest()
+                    recorded[path] = (given[path], reads, shown, shared(facts, seen), *status)
                     progress.advance()
             progress.stage("writing the search index and exports")
             searched = search_payload()
-    facts = {path: facts for path, (_, facts, *_) in recorded.items()}
+    facts = {path: entry[3] for path, entry in recorded.items()}
+    keys = {path: entry[2] for path, entry in recorded.items()}
     checking = (
         in_background(partial(check_output, out, config.base_url, facts, keys, caches.checked)) if check
         else nullcontext(list)
@@ -326,19 +341,26 @@ def check_output(
 
 
 def _kept(
-    planned: list[Page], keys: dict[str, str], out: Path, cache: Cache
-) -> tuple[list[Page], dict[str, tuple[str, PageFacts, int, int]]]:
+    planned: list[Page], given: dict[str, bytes], fingerprints: Fingerprints, out: Path, cache: Cache
+) -> tuple[list[Page], dict[str, OutputEntry]]:
     """The pages to render, and the cache's entries of the pages kept as they are.
 
-    A page is kept when its digest (`keys`) and its file in the output are both as the cache recorded them.
+    A page is kept when what it is given (`given`), what it read of the site, and its
+    file in the output are all as the cache recorded them.
     """
-    recorded: dict[str, tuple[str, PageFacts, int, int]] = {}
+    recorded: dict[str, OutputEntry] = {}
     folder = str(out)
-    for path, key in keys.items():
+    for path, key in given.items():
         entry = cache.get(path)
-        if entry and entry[0] == key and entry[2:] == file_status(os.path.join(folder, path)):
+        if (entry and entry[0] == key and entry[4:] == file_status(os.path.join(folder, path))
+                and fingerprints.unchanged(entry[1])):
             recorded[path] = entry
     return [page for page in planned if page.path not in recorded], recorded
+
+
+# A page as the output cache knows it: what it was given, what it read, the digest of both
+# (the check's key), what the check needs of it, and its file's size and modification time.
+OutputEntry = tuple[bytes, tuple[Group, ...], str, PageFacts, int, int]
 
 
 def write_generated(

@@ -32,6 +32,7 @@ from .config import SiteConfig, display_path
 from .dumps import URL, strip_trailing_punctuation
 from .errors import SitegenError
 from .export import bibtex_entry
+from .incremental import Fingerprints, Group, Reads, digest
 from .model import PaperPage, Site, reading_queue
 from .processes import frozen_for_forking, start_child
 
@@ -194,13 +195,12 @@ class Page:
     template: str
     path: str
     root: str  # from the page back to the site root: "", "../", or base_url for 404.html
-    context: Mapping[str, object]
-    shows: tuple[object, ...] = ()  # what else of `site` the page shows (a topic's papers)
+    context: Mapping[str, Any]
     listed: int = 0  # how many papers the page lists: most of what rendering it costs
 
 
 def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
-    """Every page of the site, with what its template is given besides `site` (related papers: see with_related)."""
+    """Every page of the site, with what its template is given besides `site` (related papers: see fill_related)."""
 
     def page(template: str, path: str, root: str | None = None, listed: int = 0, **context: object) -> Page:
         return Page(template, path, "../" * path.count("/") if root is None else root, context, listed=listed)
@@ -208,9 +208,8 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
     years = _by_year(site.papers)
     queue = reading_queue(site.papers)
     neighbours = _neighbours(site)
-    counts = (len(site.papers), tuple(len(topic.papers) for topic in site.topics))
     return [
-        Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, counts, RECENT_PAPERS),
+        Page("index.html", "index.html", "", {"recent": site.papers[:RECENT_PAPERS]}, RECENT_PAPERS),
         page("papers.html", "papers.html", listed=len(site.papers), years=years),
         page("search.html", "search.html", years=[year for year, _ in years if year.isdigit()], tags=site.tags),
         *(page("paper.html", f"papers/{paper.slug}.html", paper=paper, cite_key=cite_keys[paper.slug],
@@ -218,13 +217,12 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
                related=[])
           for paper in site.papers),
         *(
-            Page("topic.html", topic.url, "../", {"topic": topic}, tuple(site.by_slug[s] for s in topic.papers),
-                 len(topic.papers))
+            Page("topic.html", topic.url, "../", {"topic": topic}, len(topic.papers))
             for topic in site.topics
         ),
         page("reading.html", "reading.html", listed=sum(map(len, queue.values())), queue=queue),
         *(
-            Page("tag.html", tag.url, "../", {"tag": tag}, tuple(site.by_slug[s] for s in tag.papers), len(tag.papers))
+            Page("tag.html", tag.url, "../", {"tag": tag}, len(tag.papers))
             for tag in site.tags
         ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
@@ -232,97 +230,34 @@ def plan_pages(site: Site, cite_keys: Mapping[str, str]) -> list[Page]:
     ]
 
 
-def page_keys(
-    site: Site, config: SiteConfig, pages: list[Page], listed: Mapping[str, bytes]
-) -> tuple[dict[str, str], Mapping[str, bytes]]:
-    """A digest per page (by path) of everything its HTML depends on: same digest, same HTML.
+def fill_related(pages: list[Page], site: Site, related: Mapping[str, list[str]]) -> None:
+    """Fill in each paper page's related papers (`related`: by slug), in place: a new page per paper costs more."""
+    by_slug = site.by_slug
+    for page in pages:
+        if page.template == "paper.html":
+            page.context["related"].extend([by_slug[slug] for slug in related[page.context["paper"].slug]])
 
-    That is the templates, the page's own context, what else of the site it shows, and
-    the few things every page shows (site title, the topics' names). A site template
-    that reads `site.papers` or `site.by_slug` makes every page depend on every paper.
-    Lists of papers (home, all papers, topics) do not show notes (`listed`: listed_digests),
-    so editing a paper's notes renders only its own page and those whose related papers
-    it changes, unless a site template mentions notes. Also returns the digest of each
-    paper as lists show it, by slug.
-    """
+
+def template_digest(config: SiteConfig) -> bytes:
+    """The digest of every file a template could load, the site's own and the theme's."""
     theme = hashlib.sha1()
     for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file():
                 theme.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    shared: tuple[object, ...] = (
-        theme.hexdigest(), site.title, site.description, site.base_url,
-        tuple((topic.slug, topic.title, topic.url, topic.description) for topic in site.topics),
-    )
-    whole = {
-        paper.slug: hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass")).digest()
-        for paper in site.papers
-    }
-    overrides = _override_texts(config)
-    if any(re.search(r"\bnotes\b", text) for text in overrides):
-        listed = whole
-    if any(re.search(r"\bsite\s*\.\s*(papers|by_slug)\b|\bsite\s*\[", text) for text in overrides):
-        shared += (hashlib.sha1(repr(whole).encode()).hexdigest(),)
-    common = hashlib.sha1(repr(shared).encode()).digest()
-    keys = {}
-    for page in pages:
-        key = hashlib.sha1(common)
-        key.update(repr((page.template, page.path, page.root, _by_digest(page.shows, listed))).encode())
-        for name, value in page.context.items():  # strings, most of the context, without the walk through it
-            key.update(repr((name, value if type(value) is str else _by_digest(value, listed))).encode())
-        if page.template == "paper.html":
-            key.update(whole[page.context["paper"].slug])  # its notes
-        keys[page.path] = key.hexdigest()
-    return keys, listed
+    return theme.digest()
 
 
-def with_related(
-    pages: list[Page], keys: Mapping[str, str], listed: Mapping[str, bytes], site: Site,
-    related: Mapping[str, list[str]],
-) -> dict[str, str]:
-    """Fill in each paper page's related papers; returns the digests, a paper page's now depending on them.
-
-    `related` gives each paper's related papers by slug. The pages' lists are filled in
-    place (a new page for each of 10,000 papers costs more).
-    """
-    keys_now = dict(keys)
-    by_slug, sha1 = site.by_slug, hashlib.sha1
-    for page in pages:
-        if page.template == "paper.html":
-            slugs = related[page.context["paper"].slug]
-            page.context["related"].extend([by_slug[slug] for slug in slugs])
-            shown = b"".join([listed[slug] for slug in slugs])
-            keys_now[page.path] = sha1(keys[page.path].encode() + shown).hexdigest()
-    return keys_now
-
-
-def _by_digest(value: object, digests: Mapping[str, bytes]) -> object:
-    """The value with each paper replaced by its digest: a list of 10,000 papers is hashed in milliseconds.
-
-    Strings, most of what pages are given, are passed over without a call.
-    """
-    kind = type(value)
-    if kind is PaperPage:
-        return digests[value.slug]
-    if kind in (list, tuple):
-        return tuple(item if type(item) is str else _by_digest(item, digests) for item in value)
-    if kind is dict or isinstance(value, Mapping):
-        return tuple((key, item if type(item) is str else _by_digest(item, digests)) for key, item in value.items())
-    return value
-
-
-def _override_texts(config: SiteConfig) -> list[str]:
-    """The site's own templates, which may show more of the site than the default theme's."""
-    if config.templates_dir == DEFAULT_THEME or not config.templates_dir.is_dir():
-        return []
-    return [path.read_text(encoding="utf-8", errors="replace") for path in config.templates_dir.rglob("*.html")]
+def given_digest(page: Page, templates: bytes) -> bytes:
+    """The digest of what a page is given besides the site (its papers by identity: their fields are reads)."""
+    return digest((templates, page.template, page.path, page.root, page.context))
 
 
 @contextmanager
 def rendering(
-    site: Site, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T]
-) -> Iterator[Iterator[tuple[str, T]]]:
-    """Start rendering the pages; the block gets (path, finish(path, html)) for each, in any order.
+    fingerprints: Fingerprints, config: SiteConfig, pages: list[Page], finish: Callable[[str, str], T]
+) -> Iterator[Iterator[tuple[str, T, tuple[Group, ...]]]]:
+    """Start rendering the pages; the block gets (path, finish(path, html), what the page read) for each, in any order.
 
     `finish` runs where the page was rendered (writing it, reading facts from it), so
     the HTML itself never travels between processes. Many pages render on every core,
@@ -331,11 +266,11 @@ def rendering(
     env = environment(config)
     workers = min(os.cpu_count() or 1, int(sum(map(_cost, pages)) // PAGES_PER_WORKER))
     if workers < 2:
-        yield ((path, finish(path, html)) for path, html in _render_batch(site, env, pages))
+        yield ((path, finish(path, html), reads) for path, html, reads in _render_batch(fingerprints, env, pages))
         return
     _compile_all(env, {page.template for page in pages})
     global _job  # forked workers inherit it, templates compiled: nothing to pickle or compile again
-    _job = (site, env, pages, finish)
+    _job = (fingerprints, env, pages, finish)
     try:
         with ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), start_child, (os.getpid(),)) as pool:
             with frozen_for_forking():  # the workers are forked at the first batch sent
@@ -349,7 +284,7 @@ T = TypeVar("T")
 PAGES_PER_WORKER = 500  # below this many pages' worth of work, starting processes costs more than it saves
 BATCH = 64  # pages' worth of work sent to a worker at a time
 LIST_ITEM_COST = 0.1  # a paper in a list costs about a tenth of a paper's own page
-_job: tuple[Site, jinja2.Environment, list[Page], Callable[[str, str], Any]] | None = None
+_job: tuple[Fingerprints, jinja2.Environment, list[Page], Callable[[str, str], Any]] | None = None
 
 
 def _cost(page: Page) -> float:
@@ -378,16 +313,23 @@ def _compile_all(env: jinja2.Environment, names: set[str]) -> None:
         raise _syntax_error(error) from None
 
 
-def _render_numbers(numbers: list[int]) -> list[tuple[str, Any]]:
-    site, env, pages, finish = _job
-    return [(path, finish(path, html)) for path, html in _render_batch(site, env, [pages[n] for n in numbers])]
+def _render_numbers(numbers: list[int]) -> list[tuple[str, Any, tuple[Group, ...]]]:
+    fingerprints, env, pages, finish = _job  # type: ignore[misc]
+    rendered = _render_batch(fingerprints, env, [pages[n] for n in numbers])
+    return [(path, finish(path, html), reads) for path, html, reads in rendered]
 
 
-def _render_batch(site: Site, env: jinja2.Environment, pages: list[Page]) -> Iterator[tuple[str, str]]:
+def _render_batch(
+    fingerprints: Fingerprints, env: jinja2.Environment, pages: list[Page]
+) -> Iterator[tuple[str, str, tuple[Group, ...]]]:
+    """Render each page from views of the site that note what it reads (see incremental)."""
     try:
         for page in pages:
             template = env.get_template(page.template)
-            yield page.path, template.render(site=site, root=page.root, path=page.path, **page.context)
+            reads = Reads(fingerprints)
+            context = {name: reads.view(value) for name, value in page.context.items()}
+            html = template.render(site=reads.view(fingerprints.site), root=page.root, path=page.path, **context)
+            yield page.path, html, reads.recorded()
     except jinja2.TemplateSyntaxError as error:
         raise _syntax_error(error) from None
     except Exception as error:

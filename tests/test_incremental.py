@@ -8,6 +8,8 @@ from pathlib import Path
 
 from conftest import Site, copy_sample
 
+THEME = Path(__file__).parent.parent / "templates"
+
 
 def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
     return {
@@ -48,10 +50,16 @@ def test_edits_give_exactly_what_a_cold_build_of_the_same_inputs_gives(tmp_path:
     summary = site.build()
     assert summary.new == 10
     assert summary.pages < 70  # the new papers' pages, the lists they join and the papers they are related to: not 366
+    assert_as_cold(site, tmp_path / "cold")
 
-    cold = Site(tmp_path / "cold")
+
+def assert_as_cold(site: Site, scratch: Path) -> None:
+    """The site's output is, file for file and byte for byte, what a cold build of the same inputs gives."""
+    cold = Site(scratch)
     shutil.copy(site.config, cold.config)
-    shutil.copytree(site.root / "content", cold.root / "content", dirs_exist_ok=True)
+    for folder in ("content", "templates"):
+        if (site.root / folder).is_dir():
+            shutil.copytree(site.root / folder, cold.root / folder, dirs_exist_ok=True)
     cold.build()
     assert {k: v for k, (_, v) in snapshot(cold.out).items()} == {k: v for k, (_, v) in snapshot(site.out).items()}
 
@@ -131,3 +139,40 @@ def test_an_edit_saved_while_a_build_runs_is_published_by_the_next(tmp_path: Pat
     assert not site.build().unchanged
     assert "Saved during the build." in (site.out / "papers/data-filtering-networks.html").read_text()
     assert site.build().unchanged
+
+
+def test_templates_that_reach_the_site_through_aliases_macros_and_includes_stay_exact(tmp_path: Path):
+    """What a page shows is what its render read, however the template got there."""
+    site = copy_sample(tmp_path / "site")
+    theme = site.root / "templates"
+    theme.mkdir()
+    base = (THEME / "base.html").read_text()
+    footer = '{% set s = site %}{% from "mine.html" import count %}newest: {{ s.papers[0].title }} {{ count(site) }}'
+    (theme / "base.html").write_text(base.replace("built with sitegen", footer + '{% include "extra.html" %}'))
+    (theme / "mine.html").write_text("{% macro count(any) %}{{ any.papers | length }} papers{% endmacro %}")
+    (theme / "extra.html").write_text(
+        "{% set t = site %}{% set first = t.by_slug.get('data-filtering-networks') %}"
+        "{% if first %} first note: {{ first.notes | striptags | truncate(30) }}{% endif %}"
+    )
+    site.build()
+    site.paper_file("from-the-future").write_text("---\ntitle: From the future\ndate: 2030-01-01\n---\n")
+    notes = site.paper_file("data-filtering-networks")
+    notes.write_text(notes.read_text() + "Read this one first.\n")
+    site.build()
+    page = (site.out / "papers" / "ul2-unifying-language-learning-paradigms.html").read_text()
+    assert "newest: From the future 347 papers" in page and "first note: Read this one first." in page
+    assert_as_cold(site, tmp_path / "cold")
+
+
+def test_a_copy_of_the_whole_theme_renders_a_notes_edit_as_few_pages_as_the_theme_itself(tmp_path: Path):
+    counts = []
+    for copied in (False, True):
+        site = copy_sample(tmp_path / f"site-{copied}")
+        if copied:
+            shutil.copytree(THEME, site.root / "templates")
+        site.build()
+        notes = site.paper_file("data-filtering-networks")
+        notes.write_text(notes.read_text() + "Read this one first.\n")
+        counts.append(site.build().pages)
+        assert_as_cold(site, tmp_path / f"cold-{copied}")
+    assert counts[0] == counts[1] < 6
