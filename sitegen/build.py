@@ -134,7 +134,7 @@ def _as_last_left(last: Cache, inputs: dict[str, object]) -> bool:
         return False
     looked_at = time.time_ns()
     for path, digest in racy.items():
-        if digest is None or _digest(path) != digest:
+        if digest is None or store.file_digest(path) != digest:
             return False
     settled = {path for path in racy if looked_at - inputs[path][1] > store.RACY_NS}  # type: ignore[index]
     if settled:
@@ -145,7 +145,7 @@ def _as_last_left(last: Cache, inputs: dict[str, object]) -> bool:
 def _racy(inputs: dict[str, object], looked_at: int) -> dict[str, bytes | None]:
     """The digest of each input that changed within a clock tick of being looked at: its status is not enough."""
     return {
-        path: _digest(path) for path, status in inputs.items()
+        path: store.file_digest(path) for path, status in inputs.items()
         if path != SETTINGS and looked_at - status[1] <= store.RACY_NS  # type: ignore[index, operator]
     }
 
@@ -161,26 +161,17 @@ def _record_inputs(
     inputs, racy = dict(before), dict(racy)
     for entry in saved:
         path = str(entry.document.path.absolute())
-        if entry.identity is None:
-            if not entry.as_read:
-                inputs[path] = UNREAD
-            continue
-        inputs[path] = entry.identity[:2] if entry.as_read else UNREAD
-        racy[path] = hashlib.sha1(entry.document.text.encode("utf-8", "surrogatepass")).digest()
+        if not entry.as_read:
+            inputs[path] = UNREAD
+        elif entry.identity is not None:
+            inputs[path] = entry.identity[:2]
+            racy[path] = store.text_digest(entry.document.text)
     last.put("inputs", inputs)
     last.put("racy", racy)
 
 
 SETTINGS = "settings"  # the key of inputs_state() that names no file
 UNREAD = (-2, -2)  # the status of no file: a file the build did not read as it is now
-
-
-def _digest(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as file:
-            return hashlib.sha1(file.read()).digest()
-    except OSError:
-        return None
 
 
 @dataclass(frozen=True)

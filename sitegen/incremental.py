@@ -66,7 +66,8 @@ class Fingerprints:
             ("paper", paper.slug): hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass"))
             .digest() for paper in site.papers
         }
-        self.wholes.update((identity(item), digest(repr(item))) for item in (*site.topics, *site.tags))  # type: ignore[misc]
+        for item in (*site.topics, *site.tags):  # small: their repr is their every field
+            self.wholes[identity(item)] = hashlib.sha1(repr(item).encode("utf-8", "surrogatepass")).digest()  # type: ignore[index]
         self._groups: dict[tuple[Identity, tuple[Field, ...]], bytes | None] = {}
 
     def resolve(self, found: Identity) -> object | None:

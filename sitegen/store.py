@@ -229,6 +229,17 @@ def _read_bytes(path: str | Path) -> tuple[bytes | None, Identity]:
         return None, (-1, -1, -1)
 
 
+def file_digest(path: str | Path) -> bytes | None:
+    """The digest of the file's bytes; None if it cannot be read."""
+    data = _read_bytes(path)[0]
+    return None if data is None else hashlib.sha1(data).digest()
+
+
+def text_digest(text: str) -> bytes:
+    """The digest of the bytes a file holding `text` has (as file_digest() gives it)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+
 def _parse_bytes(path: Path, data: bytes | None) -> Document | Problem:
     if data is None:
         return Problem(display_path(path), 0, "cannot read the file")
@@ -487,8 +498,8 @@ class Saving:
         written_at, cwd = time.time_ns(), os.getcwd()
         for saved in self.saved:
             if self._cache and saved.identity is not None:  # the next build need not parse what was just written
-                digest = hashlib.sha1(saved.document.text.encode("utf-8", "surrogatepass")).digest()
-                self._cache.put((cwd, saved.document.file), (saved.identity, written_at, digest, saved.document))
+                entry = (saved.identity, written_at, text_digest(saved.document.text), saved.document)
+                self._cache.put((cwd, saved.document.file), entry)
 
     @property
     def problems(self) -> list[Problem]:

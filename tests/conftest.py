@@ -71,6 +71,16 @@ def copy_sample(target: Path) -> Site:
     return sample
 
 
+def inputs_copy(site: Site, target: Path) -> Site:
+    """A site in `target` with the same inputs as `site` (site.yaml, content/, templates/), nothing built."""
+    copy = Site(target)
+    shutil.copy(site.config, copy.config)
+    for folder in ("content", "templates"):
+        if (site.root / folder).is_dir():
+            shutil.copytree(site.root / folder, copy.root / folder, dirs_exist_ok=True)
+    return copy
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Site:
     """The sample reading list built once from scratch for the session (treat as read-only)."""

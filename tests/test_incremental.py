@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import Site, copy_sample
+from conftest import Site, copy_sample, inputs_copy
 
 THEME = Path(__file__).parent.parent / "templates"
 
@@ -55,11 +55,7 @@ def test_edits_give_exactly_what_a_cold_build_of_the_same_inputs_gives(tmp_path:
 
 def assert_as_cold(site: Site, scratch: Path) -> None:
     """The site's output is, file for file and byte for byte, what a cold build of the same inputs gives."""
-    cold = Site(scratch)
-    shutil.copy(site.config, cold.config)
-    for folder in ("content", "templates"):
-        if (site.root / folder).is_dir():
-            shutil.copytree(site.root / folder, cold.root / folder, dirs_exist_ok=True)
+    cold = inputs_copy(site, scratch)
     cold.build()
     assert {k: v for k, (_, v) in snapshot(cold.out).items()} == {k: v for k, (_, v) in snapshot(site.out).items()}
 

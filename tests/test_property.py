@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from conftest import Site
+from conftest import Site, inputs_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -225,15 +225,6 @@ def differing(folder: Path, cold: Path) -> list[str]:
     return sorted(name for name in mine.keys() | theirs.keys() if mine.get(name) != theirs.get(name))
 
 
-def cold_copy(site: Site, scratch: Path) -> Site:
-    cold = Site(scratch)
-    shutil.copy(site.config, cold.config)
-    for folder in ("content", "templates"):
-        if (site.root / folder).is_dir():
-            shutil.copytree(site.root / folder, cold.root / folder, dirs_exist_ok=True)
-    return cold
-
-
 @settings(max_examples=EXAMPLES, deadline=None, derandomize="SITEGEN_PROPERTY_EXAMPLES" not in os.environ,
           suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(st.data())
@@ -246,7 +237,7 @@ def test_any_sequence_of_edits_builds_what_a_cold_build_gives(data: st.DataObjec
         for step in range(data.draw(st.integers(1, 5), label="edits")):
             edit = data.draw(st.sampled_from(EDITS), label=f"edit {step}")
             edit(edited, data)
-            cold = cold_copy(edited.site, Path(scratch) / f"cold-{step}")
+            cold = inputs_copy(edited.site, Path(scratch) / f"cold-{step}")
             edited.site.build()
             cold.build()
             for folder in ("_site", "content"):
