@@ -46,7 +46,7 @@ from .render import (
     plan_pages,
     rendering,
     search_script,
-    template_digest,
+    template_sources,
 )
 from .search import Payload, loads_first, lunr_files, payload, search_files
 
@@ -286,10 +286,9 @@ def write_output(
         generated = partial(write_generated, site, caches.search, staging, out, loaded_too, cite_keys, listed)
         with in_background(generated) as search_payload:
             planned = plan_pages(site, cite_keys)
-            fingerprints = Fingerprints(site, listed)
-            templates = template_digest(config)
+            fingerprints = Fingerprints(site, listed, template_sources(config))
             fill_related(planned, site, related())
-            given = {page.path: given_digest(page, templates) for page in planned}
+            given = {page.path: given_digest(page) for page in planned}
             fresh, recorded = _kept(planned, given, fingerprints, out, caches.output)
             kept = list(recorded)
             for folder in {posixpath.dirname(page.path) for page in fresh}:

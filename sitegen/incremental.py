@@ -13,12 +13,12 @@ note edit renders only the pages that show that note.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .model import PaperPage, Site, TagPage, TopicPage
 
-Identity = tuple[str, ...]  # ("paper", slug), ("topic", slug), ("tag", slug), ("site",)
+Identity = tuple[str, ...]  # ("paper", slug), ("topic", slug), ("tag", slug), ("site",), ("template", name)
 Field = str | tuple[str, str]  # a field, or one key of a mapping field (site.by_slug[slug])
 Group = tuple[Identity, tuple[Field, ...], bytes | None, bytes]  # fields read of one object: see Reads.recorded
 MISSING = ("missing",)  # what a mapping gives for a key it lacks
@@ -56,19 +56,33 @@ def digest(value: object) -> bytes:
 
 
 class Fingerprints:
-    """The site as this build has it, to digest what a page read (memoised: many pages read the same)."""
+    """The site and templates as this build has them, to digest what a page read (memoised: many pages read the same).
 
-    def __init__(self, site: Site, listed: Mapping[str, bytes]) -> None:
+    `template_source(name)` gives the text a template name loads now (None if no such template).
+    """
+
+    def __init__(
+        self, site: Site, listed: Mapping[str, bytes], template_source: Callable[[str], str | None]
+    ) -> None:
         self.site = site
+        self._template_source = template_source
         self._tags = {tag.slug: tag for tag in site.tags}
         # An object's whole digest: if it is as it was, so is every field a page read of it.
-        self.wholes: dict[Identity, bytes] = {
+        self._wholes: dict[Identity, bytes] = {
             ("paper", paper.slug): hashlib.sha1(listed[paper.slug] + paper.notes.encode("utf-8", "surrogatepass"))
             .digest() for paper in site.papers
         }
         for item in (*site.topics, *site.tags):  # small: their repr is their every field
-            self.wholes[identity(item)] = hashlib.sha1(repr(item).encode("utf-8", "surrogatepass")).digest()  # type: ignore[index]
+            self._wholes[identity(item)] = hashlib.sha1(repr(item).encode("utf-8", "surrogatepass")).digest()  # type: ignore[index]
         self._groups: dict[tuple[Identity, tuple[Field, ...]], bytes | None] = {}
+
+    def whole(self, found: Identity) -> bytes | None:
+        """The digest of all of an object; of a template, of the text its name loads (computed once per build)."""
+        if found not in self._wholes and found[0] == "template":
+            source = self._template_source(found[1])
+            text = b"" if source is None else source.encode("utf-8", "surrogatepass")
+            self._wholes[found] = b"" if source is None else hashlib.sha1(text).digest()
+        return self._wholes.get(found)
 
     def resolve(self, found: Identity) -> object | None:
         kind, *key = found
@@ -80,6 +94,8 @@ class Fingerprints:
 
     def group(self, found: Identity, fields: tuple[Field, ...]) -> bytes | None:
         """The digest of these fields of the object (None if the site has no such object now)."""
+        if found[0] == "template":
+            return self.whole(found)
         memo = (found, fields)
         if memo not in self._groups:
             target = self.resolve(found)
@@ -89,7 +105,7 @@ class Fingerprints:
     def unchanged(self, groups: tuple[Group, ...]) -> bool:
         """Whether every read recorded for a page gives what it gave then."""
         for found, fields, whole, then in groups:
-            if whole is not None and self.wholes.get(found) == whole:
+            if whole is not None and self.whole(found) == whole:
                 continue
             if self.group(found, fields) != then:
                 return False
@@ -114,6 +130,10 @@ class Reads:
     def note(self, found: Identity, field: Field) -> None:
         self._fields.setdefault(found, {})[field] = None
 
+    def note_template(self, name: str) -> None:
+        """A template the render loaded (or looked for: one that appears later may change the page)."""
+        self._fields.setdefault(("template", name), {})
+
     def view(self, value: Any) -> Any:
         """The value as a template gets it: papers, topics, tags and the site as views, in lists and mappings too."""
         found = identity(value)
@@ -131,11 +151,11 @@ class Reads:
 
     def recorded(self) -> tuple[Group, ...]:
         """Each object read: its identity, the fields read, its whole digest then, and the digest of those fields."""
-        wholes, group = self._fingerprints.wholes, self._fingerprints.group
+        whole, group = self._fingerprints.whole, self._fingerprints.group
         groups = []
         for found, fields in self._fields.items():
             names = tuple(fields)
-            groups.append((found, names, wholes.get(found), group(found, names) or b""))
+            groups.append((found, names, whole(found), group(found, names) or b""))
         return tuple(groups)
 
 

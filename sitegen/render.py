@@ -9,7 +9,6 @@ with raw HTML switched off and links limited to safe schemes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import json
 import multiprocessing
@@ -173,10 +172,36 @@ def lookup_links(title: str) -> list[tuple[str, str]]:
     ]
 
 
-def environment(config: SiteConfig) -> jinja2.Environment:
-    folders = [config.templates_dir, DEFAULT_THEME] if config.templates_dir != DEFAULT_THEME else [DEFAULT_THEME]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
+class _Environment(jinja2.Environment):
+    """Jinja's environment, noting each template a render loads (`extends`, `include`, `import`) in its reads."""
+
+    reads: Reads | None = None
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:  # noqa: A002
+        self._note([name], parent)
+        return super().get_template(name, parent, globals)
+
+    def select_template(self, names: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:  # noqa: A002
+        if not isinstance(names, jinja2.Undefined):  # which Jinja reports
+            names = list(names)
+            self._note(names, parent)
+        return super().select_template(names, parent, globals)
+
+    def _note(self, names: list[Any], parent: str | None) -> None:
+        if self.reads is not None:
+            for name in names:
+                if isinstance(name, str):
+                    self.reads.note_template(self.join_path(name, parent) if parent else name)
+
+
+def _loader(config: SiteConfig) -> jinja2.FileSystemLoader:
+    """The site's own templates first, then the default theme's."""
+    return jinja2.FileSystemLoader([str(folder) for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME])])
+
+
+def environment(config: SiteConfig) -> _Environment:
+    env = _Environment(
+        loader=_loader(config),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -188,6 +213,20 @@ def environment(config: SiteConfig) -> jinja2.Environment:
     )
     env.globals.update(lookup_links=lookup_links)
     return env
+
+
+def template_sources(config: SiteConfig) -> Callable[[str], str | None]:
+    """The text each template name loads (None for a name that loads nothing): what a page that loaded it read."""
+    loader = _loader(config)
+    env = jinja2.Environment(loader=loader)
+
+    def source(name: str) -> str | None:
+        try:
+            return loader.get_source(env, name)[0]
+        except jinja2.TemplateNotFound:
+            return None
+
+    return source
 
 
 @dataclass(frozen=True)
@@ -238,19 +277,9 @@ def fill_related(pages: list[Page], site: Site, related: Mapping[str, list[str]]
             page.context["related"].extend([by_slug[slug] for slug in related[page.context["paper"].slug]])
 
 
-def template_digest(config: SiteConfig) -> bytes:
-    """The digest of every file a template could load, the site's own and the theme's."""
-    theme = hashlib.sha1()
-    for folder in dict.fromkeys([config.templates_dir, DEFAULT_THEME]):
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file():
-                theme.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return theme.digest()
-
-
-def given_digest(page: Page, templates: bytes) -> bytes:
+def given_digest(page: Page) -> bytes:
     """The digest of what a page is given besides the site (its papers by identity: their fields are reads)."""
-    return digest((templates, page.template, page.path, page.root, page.context))
+    return digest((page.template, page.path, page.root, page.context))
 
 
 @contextmanager
@@ -284,7 +313,7 @@ T = TypeVar("T")
 PAGES_PER_WORKER = 500  # below this many pages' worth of work, starting processes costs more than it saves
 BATCH = 64  # pages' worth of work sent to a worker at a time
 LIST_ITEM_COST = 0.1  # a paper in a list costs about a tenth of a paper's own page
-_job: tuple[Fingerprints, jinja2.Environment, list[Page], Callable[[str, str], Any]] | None = None
+_job: tuple[Fingerprints, _Environment, list[Page], Callable[[str, str], Any]] | None = None
 
 
 def _cost(page: Page) -> float:
@@ -320,13 +349,13 @@ def _render_numbers(numbers: list[int]) -> list[tuple[str, Any, tuple[Group, ...
 
 
 def _render_batch(
-    fingerprints: Fingerprints, env: jinja2.Environment, pages: list[Page]
+    fingerprints: Fingerprints, env: _Environment, pages: list[Page]
 ) -> Iterator[tuple[str, str, tuple[Group, ...]]]:
     """Render each page from views of the site that note what it reads (see incremental)."""
     try:
         for page in pages:
+            reads = env.reads = Reads(fingerprints)
             template = env.get_template(page.template)
-            reads = Reads(fingerprints)
             context = {name: reads.view(value) for name, value in page.context.items()}
             html = template.render(site=reads.view(fingerprints.site), root=page.root, path=page.path, **context)
             yield page.path, html, reads.recorded()

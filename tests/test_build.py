@@ -137,5 +137,9 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path):
                           stderr=subprocess.PIPE, text=True, timeout=300)
     os.close(writer)
     assert done.returncode == 1
-    assert done.stderr == ""
+    shown = [line for line in done.stderr.splitlines() if not PROGRESS_LINE.fullmatch(line)]  # a slow build's
+    assert shown == []
     assert (site.out / "index.html").is_file()
+
+
+PROGRESS_LINE = re.compile(r"\d+ s: [a-z ]+(\.\.\.|: \d+ of \d+)")

@@ -83,9 +83,25 @@ def test_a_notes_edit_rewrites_only_the_pages_that_show_the_paper(tmp_path: Path
         assert RELATED.findall(before[page][1]) != RELATED.findall(after[page][1])
     others = sorted(p for p in rewritten if not p.endswith(".html") and not p.startswith("."))  # the rest: carried over
     assert [re.sub(r"\d+", "N", p) for p in others] == ["assets/search-index-N.js", "assets/search-text-N.js"], others
+
+
+
+def test_a_template_edit_renders_the_pages_that_load_it_and_an_asset_edit_none(tmp_path: Path):
+    site = copy_sample(tmp_path / "site")
+    site.build()
     theme = site.root / "templates"
-    theme.mkdir()
-    (theme / "macros.html").write_text((Path(__file__).parent.parent / "templates/macros.html").read_text() + "\n")
+    (theme / "assets").mkdir(parents=True)
+    (theme / "assets" / "style.css").write_text((THEME / "assets/style.css").read_text() + "\n/* mine */\n")
+    assert site.build().pages == 0
+    assert (site.out / "assets/style.css").read_text().endswith("/* mine */\n")
+    (theme / "macros.html").write_text((THEME / "macros.html").read_text() + "\n")
+    before = snapshot(site.out)
+    rendered = site.build().pages
+    after = snapshot(site.out)
+    rewritten = {path for path in after if path.endswith(".html") and after[path][0] != before[path][0]}
+    assert rendered == len(rewritten) == len(list(site.out.rglob("*.html"))) - 2
+    assert {"404.html", "search.html"}.isdisjoint(rewritten)  # their templates do not import macros.html
+    (theme / "base.html").write_text((THEME / "base.html").read_text() + "\n")
     assert site.build().pages == len(list(site.out.rglob("*.html")))
 
 
@@ -172,3 +188,22 @@ def test_a_copy_of_the_whole_theme_renders_a_notes_edit_as_few_pages_as_the_them
         counts.append(site.build().pages)
         assert_as_cold(site, tmp_path / f"cold-{copied}")
     assert counts[0] == counts[1] < 6
+
+
+def test_a_template_that_appears_where_an_include_looked_for_it_renders_its_pages_again(tmp_path: Path):
+    """`{% include [a, b] %}` read both names: once `a` exists, the pages that looked for it show it."""
+    site = copy_sample(tmp_path / "site")
+    theme = site.root / "templates"
+    theme.mkdir()
+    base = (THEME / "base.html").read_text()
+    choice = '{% include ["footer-mine.html", "footer-default.html"] %}'
+    (theme / "base.html").write_text(base.replace("built with sitegen", choice))
+    (theme / "footer-default.html").write_text("default footer")
+    site.build()
+    assert "default footer" in (site.out / "index.html").read_text()
+    (theme / "footer-mine.html").write_text("my footer")
+    assert site.build().pages == len(list(site.out.rglob("*.html")))
+    assert "my footer" in (site.out / "search.html").read_text()
+    (theme / "footer-mine.html").unlink()
+    site.build()
+    assert "default footer" in (site.out / "papers" / "data-filtering-networks.html").read_text()
