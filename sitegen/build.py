@@ -33,21 +33,12 @@ from .feeds import feed_files
 from .incremental import Fingerprints, Group
 from .lock import site_lock
 from .model import Site, build_site, listed_digests, paper_texts
+from .pages import Page, fill_related, given_digest, plan_pages
 from .papers import Merged, merge
 from .processes import given_later, in_background, no_garbage_collection
 from .progress import Progress
 from .publish import carry_over, remove_leftovers, removing, staged, write_files
-from .render import (
-    DEFAULT_THEME,
-    Page,
-    asset_dirs,
-    fill_related,
-    given_digest,
-    plan_pages,
-    rendering,
-    search_script,
-    template_sources,
-)
+from .render import DEFAULT_THEME, asset_dirs, rendering, search_script, template_sources
 from .search import Payload, loads_first, lunr_files, payload, search_files
 
 
