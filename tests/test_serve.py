@@ -24,7 +24,7 @@ from browser_helpers import PageProblems, watch, watched_page
 from conftest import ROOT, Site, copy_sample
 from playwright.sync_api import Browser, expect
 
-from sitegen.serve import connections_to_self_allowed, with_live_reload
+from sitegen.serve.http import connections_to_self_allowed, with_live_reload
 
 MARKER = "/_sitegen/"  # in every URL the live reload uses: the script's and its events'
 SLUG = "data-filtering-networks"

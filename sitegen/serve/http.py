@@ -1,13 +1,11 @@
-"""`sitegen serve`: build, serve the output on 127.0.0.1, rebuild on every change, reload the open pages.
+"""The HTTP server of `sitegen serve`: the output as GitHub Pages serves it, with live reload in each page.
 
-The served copy of each page, and only it, gets a script that listens to the server's
-build events (server-sent events) and reloads the page after a good build, or shows a
-failed build's error over it; the files in the output stay as a plain build writes them.
-The server answers as GitHub Pages does where a site can tell (no folder listings, the
-site's 404.html for a missing file). Builds run on the main thread, between batches of
-changes from the watcher (Ctrl-C lands there, and a build's processes end with the
-thread that started them); the server answers on threads of its own, from the last good
-output, which a build swaps in whole.
+The served copy of each page, and only it, gets a script (live-reload.js beside this
+module) that listens to the server's build events (server-sent events) and reloads the
+page after a good build, or shows a failed build's error over it; the files in the
+output stay as a plain build writes them. The server answers as GitHub Pages does where
+a site can tell (no folder listings, the site's 404.html for a missing file), on
+threads of its own, from the last good output, which a build swaps in whole.
 """
 
 from __future__ import annotations
@@ -18,12 +16,8 @@ import io
 import json
 import os
 import re
-import secrets
 import sys
 import threading
-import webbrowser
-from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,89 +25,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import watchfiles
-
-from .build import build
-from .config import display_path, load_config
-from .errors import SitegenError
-from .progress import Progress
-from .terminal import findings, internal_error
+from ..errors import SitegenError
 
 HOST = "127.0.0.1"
 SCRIPT_PATH = "/_sitegen/live-reload.js"
 EVENTS_PATH = "/_sitegen/events"
 KEEP_ALIVE_SECONDS = 15  # an event stream whose page has gone is noticed (and its thread ends) on the next write
-
 # Reloads the page after a good build (one whose id differs from the page's), shows a failed build's error
 # over it (as text), and hides it again when the next build finds nothing to change. Only one tab of the
 # site holds an event stream, and passes what it hears on to the others: a browser opens at most six
 # connections to a server, and a stream holds one for as long as its page is open.
-LIVE_RELOAD_JS = b"""\
-// sitegen serve: live reload. Served by `sitegen serve` only; never part of a built site.
-(() => {
-  "use strict";
-  const loaded = document.currentScript.dataset.build;
-  const tabs = new BroadcastChannel("sitegen-live-reload");
-  let events = null;  // the stream, in the one tab that listens
-  let latest = null;  // what it said last
-  let overlay = null;
-  let reloading = false;  // then the page is going: a second reload would cut the first short
-
-  function showError(text) {
-    if (!overlay) {
-      overlay = document.createElement("div");
-      overlay.id = "sitegen-build-error";
-      overlay.setAttribute("role", "alert");
-      Object.assign(overlay.style, {
-        position: "fixed", top: "1rem", left: "1rem", right: "1rem", maxHeight: "80vh", overflow: "auto",
-        zIndex: "2147483647", padding: "1rem 1.25rem", background: "#fff5f5", color: "#5c0000",
-        border: "2px solid #c00", borderRadius: "6px", boxShadow: "0 4px 24px rgba(0, 0, 0, 0.3)",
-        font: "14px/1.5 system-ui, sans-serif", textAlign: "left",
-      });
-      const title = document.createElement("strong");
-      title.textContent = "The build failed; this page is from the last good build.";
-      const message = document.createElement("pre");
-      Object.assign(message.style, { margin: "0.5rem 0 0", whiteSpace: "pre-wrap", font: "13px/1.5 monospace" });
-      overlay.append(title, message);
-      document.body.append(overlay);
-    }
-    overlay.lastChild.textContent = text;
-  }
-
-  function show(state) {
-    if (reloading) {
-      return;
-    } else if (state.error !== null) {
-      showError(state.error);
-    } else if (state.build !== loaded) {
-      reloading = true;
-      if (events) events.close();
-      location.reload();
-    } else if (overlay) {
-      overlay.remove();
-      overlay = null;
-    }
-  }
-
-  tabs.onmessage = ({ data }) => {
-    if (data === "ask") {
-      if (latest) tabs.postMessage(latest);  // a tab just opened: the listening one answers
-    } else {
-      show(data);
-    }
-  };
-  // The tab that gets the lock listens until it goes (the lock goes with it); then the next waiting tab does.
-  navigator.locks.request("sitegen-live-reload", () => reloading ? null : new Promise(() => {
-    events = new EventSource("/_sitegen/events");  // it sends the state at once, then every change
-    events.onmessage = (message) => {
-      latest = JSON.parse(message.data);
-      tabs.postMessage(latest);
-      show(latest);
-    };
-  }));
-  tabs.postMessage("ask");
-})();
-"""
+LIVE_RELOAD_JS = (Path(__file__).parent / "live-reload.js").read_bytes()
 # A missing file's page when the site has no 404.html.
 NOT_FOUND_PAGE = b"""<!DOCTYPE html>
 <html lang="en">
@@ -352,172 +274,3 @@ def listen(port: int, out: Path, broadcast: Broadcast) -> LocalServer:
         if error.errno == errno.EADDRINUSE:
             raise SitegenError(f"port {port} is already in use; choose another with --port") from None
         raise SitegenError(f"cannot listen on {HOST}:{port} ({error.strerror}); choose another --port") from None
-
-
-class Inputs:
-    """What a build reads that the user edits: site.yaml, and the files under content/ and templates/.
-
-    Paths are resolved (no symbolic links), as the watcher reports them on some systems (macOS).
-    """
-
-    def __init__(self, config_path: Path, out: Path) -> None:
-        self.root = os.path.realpath(config_path.parent)
-        self.config = os.path.join(self.root, config_path.name)
-        self.trees = [os.path.join(self.root, "content"), os.path.join(self.root, "templates")]
-        self.out = os.path.realpath(out)
-        self.default_filter = watchfiles.DefaultFilter()  # editors' swap and backup files
-
-    def folders(self) -> set[str]:
-        """The folders to watch, each without its subfolders: the site's (for site.yaml), and the trees' all."""
-        found = {self.root}
-        for tree in self.trees:
-            for folder, subfolders, _ in os.walk(tree):
-                subfolders[:] = [name for name in subfolders if self.wanted(os.path.join(folder, name))]
-                found.add(folder)
-        return found
-
-    def wanted(self, path: str, change: watchfiles.Change = watchfiles.Change.modified) -> bool:
-        """Whether a change to `path` is one to build for; not the build's own output, temporary files or cache."""
-        if path == self.config:
-            return True
-        if not any(path == tree or path.startswith(tree + os.sep) for tree in self.trees):
-            return False
-        if path == self.out or path.startswith(self.out + os.sep):
-            return False
-        names = path[len(self.root) + 1:].split(os.sep)
-        return not any(name.startswith(".") and name.endswith(".tmp") for name in names) and self.default_filter(
-            change, path
-        )
-
-    def changes(self) -> Iterator[list[str]]:
-        """Yield the changed paths of each batch of changes to the inputs; ends only with KeyboardInterrupt (Ctrl-C).
-
-        Each folder is watched without its subfolders (the site's folder holds the output
-        and the caches), so when a folder is added or removed the watcher starts again with
-        the new list. Whenever it starts watching it yields once more, with no paths: a file
-        may have changed since the last build and before the watcher saw it. The output
-        folder's removal counts as a change (a build that fails leaves it missing, and waits
-        for the next change).
-        """
-        catch_up = True
-        built = os.path.isdir(self.out)
-        while True:
-            folders = self.folders()
-            watching = watchfiles.watch(
-                *sorted(folders), watch_filter=lambda change, path: self.wanted(path, change), recursive=False,
-                rust_timeout=1000, yield_on_timeout=True, ignore_permission_denied=True,
-            )
-            try:
-                with closing(watching) as batches:
-                    for batch in batches:  # an empty batch each second without changes: the watcher is watching
-                        changed = sorted({path for _, path in batch})
-                        if built and not os.path.isdir(self.out):
-                            changed.append(self.out)
-                        if changed or catch_up:
-                            yield changed
-                        catch_up = False
-                        built = os.path.isdir(self.out)
-                        if any(os.path.isdir(path) or path in folders for change, path in batch
-                               if change != watchfiles.Change.modified):
-                            break
-            except FileNotFoundError:  # a folder went away before the watcher started: list them again
-                pass
-            catch_up = True
-
-
-class Builder:
-    """Builds the site and tells the terminal and the open pages how it went."""
-
-    def __init__(
-        self, config_path: Path, out: Path, base_url: str | None, check: bool, debug: bool, broadcast: Broadcast
-    ) -> None:
-        self.config_path = config_path
-        self.out = out
-        self.base_url = base_url
-        self.check = check
-        self.debug = debug
-        self.broadcast = broadcast
-        self.session = secrets.token_hex(4)  # a page from an earlier `serve` reloads too
-        self.good_builds = 0
-        self.reported: set[str] = set()  # notes and warnings printed already: each rebuild prints only new ones
-        self.error: str | None = None  # the last build's, printed once however often it repeats
-
-    def run(self) -> None:
-        """Build; print the summary line, or the error (also sent to the pages, which keep the last good build)."""
-        try:
-            summary = build(
-                self.config_path, self.out, self.base_url, check=self.check, progress=Progress(sys.stderr)
-            )
-        except SitegenError as error:
-            self._failed(str(error))
-            return
-        except Exception as error:  # a bug: say so plainly, keep the traceback for --debug
-            self._failed(internal_error(error, self.debug))
-            return
-        self.error = None
-        if not summary.unchanged:
-            self.good_builds += 1
-        elif self.broadcast.state == BuildState(self.build_id):
-            return  # the build's own writes to content/, or a file saved as it was: nothing to say
-        lines = findings(summary)
-        for line in lines:
-            if line not in self.reported:
-                print(line)
-        self.reported = set(lines)
-        print(summary.line(self.out), flush=True)
-        self.broadcast.publish(BuildState(self.build_id))
-
-    @property
-    def build_id(self) -> str:
-        return f"{self.session}-{self.good_builds}"
-
-    def _failed(self, message: str) -> None:
-        if message != self.error:
-            print(f"error: {message}", file=sys.stderr, flush=True)
-        self.error = message
-        self.broadcast.publish(BuildState(self.build_id, message))
-
-
-def open_in_browser(url: str) -> None:
-    """Open `url` in the user's browser, on a thread of its own: a browser in the terminal (lynx) holds it."""
-
-    def run() -> None:
-        if not webbrowser.open(url):
-            print(f"note: no browser to open; go to {url}", flush=True)
-
-    threading.Thread(target=run, name="browser", daemon=True).start()
-
-
-def serve(
-    config_path: Path, out: Path, port: int, base_url: str | None = None, check: bool = True,
-    open_browser: bool = False, debug: bool = False,
-) -> None:
-    """Build, then serve `out` on 127.0.0.1:port and rebuild on every change until Ctrl-C.
-
-    With `debug`, each build says which files set it off, or that the watcher has (re)started.
-    """
-    if not config_path.exists():
-        load_config(config_path)  # raises the error `build` gives; a config that exists is watched, broken or not
-    broadcast = Broadcast(BuildState(""))
-    builder = Builder(config_path, out, base_url, check, debug, broadcast)
-    with listen(port, out, broadcast) as server:  # before building: a taken port is said at once
-        thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="server")
-        try:
-            builder.run()
-            thread.start()
-            url = f"http://{HOST}:{server.server_address[1]}/"
-            print(f"serving {display_path(out)}/ at {url} (Ctrl-C to stop)", flush=True)
-            if open_browser:
-                open_in_browser(url)
-            for changed in Inputs(config_path, out).changes():
-                if debug:  # no paths: the watcher has just started (again), and the build catches up
-                    paths = ", ".join(display_path(Path(path)) for path in changed)
-                    print(f"changed: {paths}" if changed else "watching for changes", flush=True)
-                builder.run()
-        except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
-        finally:
-            broadcast.stop()
-            if thread.is_alive():
-                server.shutdown()
-                thread.join()
