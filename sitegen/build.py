@@ -78,21 +78,24 @@ def plural(count: int, one: str, many: str = "") -> str:
 
 
 def build(
-    config_path: Path, out: Path, base_url: str | None = None, check: bool = True, progress: Progress | None = None
+    config_path: Path, out: Path, base_url: str | None = None, check: bool = True, progress: Progress | None = None,
+    session: Session | None = None,
 ) -> Summary:
     """Run the whole pipeline; raises SitegenError for input the user must fix.
 
     `base_url` overrides site.yaml's (the Pages workflow knows the published address);
     `check` checks the built site's links, assets and ids; `progress` shows how far a
     long build is. When no input has changed since the last build and its output is
-    intact, nothing is read or written.
+    intact, nothing is read or written. `session`: what a process that builds again and
+    again (serve) keeps in memory between its builds.
     """
     started = time.perf_counter()
     config = load_config(config_path)
     if base_url:
         config = replace(config, base_url=base_url)
     with site_lock(config.root):
-        last = Cache(config.root, "last-build")
+        session = session or Session()
+        last = session.cache(config.root, "last-build")
         looked_at = time.time_ns()
         before = inputs_state(config, out, check)
         if _as_last_left(last, before) and last.get("output") == _files_state(out):
@@ -103,7 +106,7 @@ def build(
         progress = progress or Progress()
         try:
             with no_garbage_collection():
-                summary, saved = _build(config, out, check, started, progress)
+                summary, saved = _build(config, out, check, started, progress, session)
         finally:
             progress.close()
         _record_inputs(last, before, racy, saved)
@@ -182,15 +185,34 @@ class Caches:
     checked: Cache
 
     @classmethod
-    def open(cls, site_root: Path) -> Caches:
-        return cls(*(Cache(site_root, part.name, SHARDS.get(part.name, 1)) for part in fields(cls)))
+    def open(cls, site_root: Path, session: Session | None = None) -> Caches:
+        session = session or Session()
+        return cls(*(session.cache(site_root, part.name) for part in fields(cls)))
 
 
 SHARDS = {"dumps": 16, "documents": 256, "search": 64, "output": 64}  # the caches an edit changes a little of
 
 
+class Session:
+    """The caches as this process's last build left them, for its next build (serve builds again and again).
+
+    A cache that this process read and saved is read again from memory, not from disk,
+    unless another process wrote it meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._caches: dict[tuple[Path, str], Cache] = {}
+
+    def cache(self, site_root: Path, name: str) -> Cache:
+        found = self._caches.get((site_root, name))
+        if found is None:
+            found = self._caches[site_root, name] = Cache(site_root, name, SHARDS.get(name, 1))
+            return found
+        return found.again()
+
+
 def _build(
-    config: SiteConfig, out: Path, check: bool, started: float, progress: Progress
+    config: SiteConfig, out: Path, check: bool, started: float, progress: Progress, session: Session
 ) -> tuple[Summary, list[store.Saved]]:
     """The whole pipeline; returns the summary and what became of each content file it wrote."""
     remove_leftovers(out)
@@ -198,7 +220,7 @@ def _build(
         leftover.unlink(missing_ok=True)
     store.remove_leftovers(config.papers_dir)
     store.remove_leftovers(config.topics_dir)
-    caches = Caches.open(config.root)
+    caches = Caches.open(config.root, session)
     with given_later(partial(related_lists, caches.related)) as (give_papers, related):
         progress.stage("reading the dumps")
         dumps, merged, as_before = read_and_merge(config, caches)

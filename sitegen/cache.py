@@ -69,12 +69,14 @@ class Cache:
                       for n in range(shards)]
         self._key = _signing_key()
         self._old: list[dict[Hashable, Any]] | None = None  # per shard; None: not read yet
+        self._files: list[tuple[int, int]] = []  # each shard file's status as read or written
         self._read_entries: dict[Hashable, Any] = {}  # of all shards
         self._shard_of: dict[Hashable, int] = {}  # of each entry read: no key is hashed to its shard again
         self._new: dict[Hashable, Any] = {}
 
     def _entries(self) -> list[dict[Hashable, Any]]:
         if self._old is None:
+            self._files = [file_status(path) for path in self.paths]
             self._old = [self._read(path) for path in self.paths]
             for shard, entries in enumerate(self._old):
                 self._read_entries.update(entries)
@@ -134,8 +136,20 @@ class Cache:
             with os.fdopen(handle, "wb") as file:
                 file.write(_sign(self._key, data) + data)
             os.replace(temporary, path)
+        self._files = [file_status(path) for path in self.paths]
         self._old = shards
         self._read_entries = dict(self._new)  # what the shards now hold
+
+    def again(self) -> Cache:
+        """This cache for the next build of the same process: read from memory, unless its files changed meanwhile.
+
+        An entry the next build does not use is dropped at its save, as in a new process.
+        """
+        if self._old is not None and self._files != [file_status(path) for path in self.paths]:
+            self._old = None  # another process wrote it: read it again
+            self._read_entries, self._shard_of = {}, {}
+        self._new = {}
+        return self
 
 
 def file_status(path: str | os.PathLike[str]) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build import Summary, build
+from sitegen.build import Session, Summary, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -39,8 +39,8 @@ class Site:
     def write_config(self, text: str) -> None:
         self.config.write_text(text, encoding="utf-8")
 
-    def build(self) -> Summary:
-        return build(self.config, self.out)
+    def build(self, session: Session | None = None) -> Summary:
+        return build(self.config, self.out, session=session)
 
     def paper_file(self, slug: str) -> Path:
         return self.root / "content" / "papers" / f"{slug}.md"

@@ -20,6 +20,7 @@ from conftest import Site, inputs_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen.build import Session
 from sitegen.mark import mark
 
 THEME = Path(__file__).parent.parent / "templates"
@@ -233,12 +234,13 @@ def test_any_sequence_of_edits_builds_what_a_cold_build_gives(data: st.DataObjec
         edited = Edited(Path(scratch) / "site")
         for _ in range(data.draw(st.integers(0, 2), label="overrides to start with")):
             template_override(edited, data)
-        edited.site.build()
+        serving = Session()  # as `serve` builds: its caches stay in memory between builds
+        edited.site.build(serving)
         for step in range(data.draw(st.integers(1, 5), label="edits")):
             edit = data.draw(st.sampled_from(EDITS), label=f"edit {step}")
             edit(edited, data)
             cold = inputs_copy(edited.site, Path(scratch) / f"cold-{step}")
-            edited.site.build()
+            edited.site.build(serving if data.draw(st.booleans(), label="as serve builds") else None)
             cold.build()
             for folder in ("_site", "content"):
                 assert differing(edited.site.root / folder, cold.root / folder) == [], f"after {edit.__name__}"

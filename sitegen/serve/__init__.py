@@ -13,7 +13,7 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from ..build import build
+from ..build import Session, build
 from ..config import display_path, load_config
 from ..errors import SitegenError
 from ..progress import Progress
@@ -34,7 +34,8 @@ class Builder:
         self.check = check
         self.debug = debug
         self.broadcast = broadcast
-        self.session = secrets.token_hex(4)  # a page from an earlier `serve` reloads too
+        self.serving = secrets.token_hex(4)  # a page from an earlier `serve` reloads too
+        self.session = Session()  # the caches, kept in memory between builds
         self.good_builds = 0
         self.reported: set[str] = set()  # notes and warnings printed already: each rebuild prints only new ones
         self.error: str | None = None  # the last build's, printed once however often it repeats
@@ -43,7 +44,8 @@ class Builder:
         """Build; print the summary line, or the error (also sent to the pages, which keep the last good build)."""
         try:
             summary = build(
-                self.config_path, self.out, self.base_url, check=self.check, progress=Progress(sys.stderr)
+                self.config_path, self.out, self.base_url, check=self.check, progress=Progress(sys.stderr),
+                session=self.session,
             )
         except SitegenError as error:
             self._failed(str(error))
@@ -66,7 +68,7 @@ class Builder:
 
     @property
     def build_id(self) -> str:
-        return f"{self.session}-{self.good_builds}"
+        return f"{self.serving}-{self.good_builds}"
 
     def _failed(self, message: str) -> None:
         if message != self.error:
