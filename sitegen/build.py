@@ -7,7 +7,7 @@ import hashlib
 import os
 import posixpath
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
@@ -140,7 +140,7 @@ def _racy(inputs: dict[str, object], looked_at: int) -> dict[str, bytes | None]:
     """The digest of each input that changed within a clock tick of being looked at: its status is not enough."""
     return {
         path: store.file_digest(path) for path, status in inputs.items()
-        if path != SETTINGS and looked_at - status[1] <= store.RACY_NS  # type: ignore[index, operator]
+        if path != SETTINGS and looked_at - status[1] <= store.RACY_NS  # type: ignore[index]
     }
 
 
@@ -311,9 +311,9 @@ def write_output(
                 carry_over(staging, out, kept)
                 seen: dict[object, object] = {}
                 progress.stage("rendering pages", len(fresh))
-                for path, (facts, *status), reads in rendered:
+                for path, (page_facts_, size, mtime), reads in rendered:
                     shown = hashlib.sha1(given[path] + b"".join(group[3] for group in reads)).hexdigest()
-                    recorded[path] = (given[path], reads, shown, shared(facts, seen), *status)
+                    recorded[path] = (given[path], reads, shown, shared(page_facts_, seen), size, mtime)
                     progress.advance()
             progress.stage("writing the search index and exports")
             searched = search_payload()
@@ -482,7 +482,7 @@ def read_and_merge(config: SiteConfig, caches: Caches) -> tuple[list[Dump], Merg
 
 
 def read_dumps(
-    keys: list[tuple[Path, tuple[object, ...]]], captured: dict[str, dt.date | int], cache: Cache
+    keys: Sequence[tuple[Path, tuple[object, ...]]], captured: dict[str, dt.date | int], cache: Cache
 ) -> list[Dump]:
     """Parse every dump (unless `cache` has it by its key), completing dates from what site.yaml says of it."""
     dumps = []

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from .config import display_path
@@ -77,9 +78,14 @@ def _out_to_the_web(url: str, loads: bool, base_url: str | None) -> bool:
 
 
 def shared(facts: PageFacts, seen: dict[object, object]) -> PageFacts:
-    """The same facts made of objects seen before: pages that link the same pages hold those links once."""
+    """The same facts made of objects seen before: pages that link the same pages hold those links once.
+
+    `seen` maps each object to itself (to an equal one, of the same type), so these are facts still.
+    """
     links, ids, repeated = facts
-    return tuple(seen.setdefault(link, link) for link in links), tuple(seen.setdefault(i, i) for i in ids), repeated
+    return cast(PageFacts, (
+        tuple(seen.setdefault(link, link) for link in links), tuple(seen.setdefault(i, i) for i in ids), repeated
+    ))
 
 
 def check_site(site: Path, base_url: str | None = None) -> list[Problem]:
@@ -118,7 +124,8 @@ def check_again(
     all are judged.
     """
     site = site.absolute()
-    files, folders = set(), set()
+    files: set[str] = set()
+    folders: set[str] = set()
     for directory, subdirectories, names in os.walk(site):
         relative = os.path.relpath(directory, site).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
@@ -180,11 +187,11 @@ def find_problems(
                 bad[folder].add(link)
     problems = {}
     for name in judged:
-        links, _, repeated_ids = pages[name]
+        page_links, _, repeated_ids = pages[name]
         folder = posixpath.dirname(name)
-        own = to_itself[folder].intersection(links)
+        own = to_itself[folder].intersection(page_links)
         own_bad = any(_problem(name, *link, files, folders, ids, base_url) for link in own)
-        if repeated_ids or not bad[folder].isdisjoint(links) or own_bad:
+        if repeated_ids or not bad[folder].isdisjoint(page_links) or own_bad:
             found = _page_problems(name, read(name), shown(name), files, folders, ids, base_url)
             if found:
                 problems[name] = found

@@ -74,12 +74,12 @@ def refresh_papers(config: SiteConfig, merged: Merged, cache: Cache, as_before: 
     stuck = cache.get("unspliceable") or set()  # files the last build could not refresh: it warns again
     for paper in papers:
         slug = slugs[paper.identity]
-        document = by_identity.get(paper.identity)
-        if as_before and document is not None and document.slug in loaded.as_cached and document.file not in stuck:
+        current = by_identity.get(paper.identity)
+        if as_before and current is not None and current.slug in loaded.as_cached and current.file not in stuck:
             continue  # as the last build left it (a tenth of a second at 10,000 papers)
-        path = document.file if document else str(config.papers_dir / f"{slug}.md")
+        path = current.file if current else str(config.papers_dir / f"{slug}.md")
         again = partial(refreshed_paper, path=path, paper=paper, slug=slug, today=today)
-        fresh = again(document, problems=problems)
+        fresh = again(current, problems=problems)
         stuck.discard(path)
         if fresh is None:
             problems.append(Problem(display_path(Path(path)), 1, UNSPLICEABLE))

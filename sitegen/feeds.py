@@ -61,8 +61,8 @@ def atom(site: Site, title: str, path: str, page: str, papers: Iterable[PaperPag
     ET.SubElement(feed, "id").text = base + path
     ET.SubElement(feed, "link", rel="self", href=base + path)
     ET.SubElement(feed, "link", rel="alternate", href=base + page)
-    ET.SubElement(feed, "updated").text = _timestamp(max((p.added or p.date for p in entries if p.added or p.date),
-                                                         default=None))
+    days = [day for day in (p.added or p.date for p in entries) if day]
+    ET.SubElement(feed, "updated").text = _timestamp(max(days, default=None))
     ET.SubElement(ET.SubElement(feed, "author"), "name").text = _text(site.title)
     for paper in entries:
         entry = ET.SubElement(feed, "entry")

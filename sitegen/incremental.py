@@ -113,7 +113,7 @@ class Fingerprints:
 
 
 def _value(target: object, field: Field) -> object:
-    if type(field) is str:
+    if isinstance(field, str):
         return getattr(target, field)
     name, key = field
     return getattr(target, name).get(key, MISSING)

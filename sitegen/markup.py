@@ -74,7 +74,9 @@ def _is_safe(url: str, schemes: tuple[str, ...]) -> bool:
 class _BareUrls(markdown.inlinepatterns.InlineProcessor):
     """Make the plain http(s) URLs of notes clickable."""
 
-    def handleMatch(self, match: re.Match[str], data: str) -> tuple[Element, int, int]:  # noqa: N802
+    def handleMatch(  # type: ignore[override]  # noqa: N802 (InlineProcessor's, which the stubs type as Pattern's)
+        self, match: re.Match[str], data: str
+    ) -> tuple[Element, int, int]:
         url = strip_trailing_punctuation(match.group(0))
         link = Element("a", href=url)
         link.text = url

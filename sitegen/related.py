@@ -83,7 +83,8 @@ def _words(papers: Sequence[Text], cache: Cache) -> tuple[np.ndarray, np.ndarray
     first seen (afresh when most are no longer used), and the last build's arrays in
     those numbers with where each text's part is.
     """
-    cached = cache.get("words")
+    # The terms seen, where each text's part is (by the text's digest), and the arrays of the parts.
+    cached: tuple[list[str], dict[bytes, tuple[int, int]], np.ndarray, np.ndarray] | None = cache.get("words")
     vocabulary, known, cached_terms, cached_counts = cached or ([], {}, np.zeros(0, np.int32), np.zeros(0, np.int32))
     numbers = None  # made when a text is new
     parts, where, start, digests = [], {}, 0, []

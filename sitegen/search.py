@@ -34,8 +34,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from lunr.pipeline import Pipeline
 from lunr.stemmer import PorterStemmer
@@ -60,6 +61,8 @@ SEPARATORS = re.compile(r"[\s\-]+")
 
 
 class _LunrJsStemmer(PorterStemmer):
+    b: str  # the word being stemmed (lunr.py's PorterStemmer has no type information)
+
     def step1c(self) -> None:
         """lunr.js: a final y becomes i only after a non-vowel that is not the first letter."""
         if self.b[self.k] == "y" and self.k - 1 > self.k0 and self.b[self.k - 1] not in "aeiou":
@@ -86,14 +89,14 @@ def trimmer(token: Token, i: int | None = None, tokens: list[Token] | None = Non
     return token.update(_trim)
 
 
-trimmer.label = "trimmer"
+trimmer.label = "trimmer"  # type: ignore[attr-defined]  # lunr names a pipeline function by its label
 
 
 def stemmer(token: Token, i: int | None = None, tokens: list[Token] | None = None) -> Token:
     return token.update(_porter.stem)
 
 
-stemmer.label = "stemmer"  # the name lunr.js knows its own (equivalent) stemmer by
+stemmer.label = "stemmer"  # type: ignore[attr-defined]  # the name lunr.js knows its own (equivalent) stemmer by
 
 PIPELINE = Pipeline()
 PIPELINE.add(trimmer, stop_word_filter, stemmer)
@@ -141,7 +144,7 @@ class Terms:
         counts.pop(None, None)
         length = counts.total()
         counts.pop("", None)
-        return tuple(counts.items()), length
+        return tuple(cast("Counter[str]", counts).items()), length  # None popped
 
 
 def field_texts(paper: PaperPage, topic_titles: dict[str, str]) -> tuple[str, ...]:
@@ -275,11 +278,16 @@ def _text_files_content(site: Site, entries: list[_Entry], cache: Cache | None) 
     for n, group in enumerate(_groups(entries, _text_files(site))):
         files.append(_cached(
             cache, ("text", n, hashlib.sha1(b"".join(e.paper.url.encode() + e.key for e in group)).digest()),
-            lambda n=n, group=group: as_script(
-                f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]",
-                _quote(_json({e.paper.url: [e.paper.abstract, e.paper.notes.strip()] for e in group}))),
+            partial(_text_file, n, group),
         ))
     return files
+
+
+def _text_file(n: int, group: list[_Entry]) -> bytes:
+    return as_script(
+        f"(window.sitegenSearchText = window.sitegenSearchText || [])[{n}]",
+        _quote(_json({e.paper.url: [e.paper.abstract, e.paper.notes.strip()] for e in group})),
+    )
 
 
 def _store(site: Site, entries: list[_Entry]) -> dict[str, object]:
@@ -361,10 +369,12 @@ def payload(contents: Iterable[bytes], cache: Cache | None = None) -> Payload:
     raw = compressed = 0
     for content in contents:
         raw += len(content)
-        compressed += _cached(  # level 6: what web servers use
-            cache, ("gzip", hashlib.sha1(content).digest()), lambda c=content: len(gzip.compress(c, 6, mtime=0))
-        )
+        compressed += _cached(cache, ("gzip", hashlib.sha1(content).digest()), partial(_gzip_size, content))
     return Payload(raw, compressed)
+
+
+def _gzip_size(content: bytes) -> int:
+    return len(gzip.compress(content, 6, mtime=0))  # level 6: what web servers use
 
 
 PACKAGE = Path(__file__).resolve().parent

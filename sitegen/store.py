@@ -335,11 +335,11 @@ def _key_spans(head: str, lines: list[str]) -> list[tuple[str, int, int]] | None
         return None
     if any(isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) for event in events):
         return None  # a key spliced out could take an anchor that another key's alias needs
-    values = []  # (key, first event of its value, last event of its value)
+    values: list[tuple[yaml.ScalarEvent, yaml.Event, yaml.Event]] = []  # (key, first, last event of its value)
     position = 1
     while not isinstance(events[position], yaml.MappingEndEvent):
         key, first, depth = events[position], position + 1, 0
-        if not isinstance(key, yaml.ScalarEvent) or key.start_mark.column != 0:
+        if not isinstance(key, yaml.ScalarEvent) or key.start_mark is None or key.start_mark.column != 0:
             return None
         for position in range(first, len(events)):
             depth += isinstance(events[position], yaml.CollectionStartEvent)
@@ -349,10 +349,12 @@ def _key_spans(head: str, lines: list[str]) -> list[tuple[str, int, int]] | None
         values.append((key, events[first], events[position]))
         position += 1
     spans = []
-    for key, first, last in values:
+    for key, opening, closing in values:
+        if key.start_mark is None or closing.end_mark is None:  # never: the parser marks every event it reads
+            return None
         start = key.start_mark.line
-        end = max(last.end_mark.line + (1 if last.end_mark.column else 0), start + 1)
-        block_scalar = isinstance(first, yaml.ScalarEvent) and first.style in ("|", ">")
+        end = max(closing.end_mark.line + (1 if closing.end_mark.column else 0), start + 1)
+        block_scalar = isinstance(opening, yaml.ScalarEvent) and opening.style in ("|", ">")
         while not block_scalar and end > start + 1 and lines[end - 1].strip()[:1] in ("", "#"):
             end -= 1
         spans.append((key.value, start, end))

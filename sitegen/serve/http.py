@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from ..errors import SitegenError
@@ -114,8 +114,8 @@ def _allowing_events(meta: re.Match[bytes]) -> bytes:
     if allowed == policy:
         return meta.group(0)
     quoted = html.escape(allowed, quote=False).replace('"', "&quot;")
-    attribute = f'content="{quoted}"'.encode("utf-8", "surrogateescape")
-    return meta.string[meta.start():content.start()] + attribute + meta.string[content.end():meta.end()]
+    replaced = f'content="{quoted}"'.encode("utf-8", "surrogateescape")
+    return meta.string[meta.start():content.start()] + replaced + meta.string[content.end():meta.end()]
 
 
 def _value(attribute: re.Match[bytes]) -> str:
@@ -145,6 +145,7 @@ def connections_to_self_allowed(policy: str) -> str:
         return policy.rstrip("; \t\r\n\f") + "; " + allowed
     at = names.index("connect-src")
     spaced = re.fullmatch(r"(\s*)(.*?)(\s*)", directives[at], re.DOTALL)
+    assert spaced is not None  # it matches any text
     directives[at] = spaced.group(1) + allowed + spaced.group(3)
     return ";".join(directives)
 
@@ -163,7 +164,7 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
         """Also refuse a request for any other host name: a web page whose name now means 127.0.0.1 (DNS rebinding)."""
         if not super().parse_request():
             return False
-        port = self.server.server_address[1]
+        port = self.server.server_address[1]  # type: ignore[index]  # an (address, port) pair: TCP
         hosts = {f"{HOST}:{port}", f"localhost:{port}"} | ({HOST, "localhost"} if port == 80 else set())
         if self.headers.get("Host", "").lower() not in hosts:
             self.send_error(HTTPStatus.FORBIDDEN, f"This server answers to http://{HOST}:{port}/ only")
@@ -180,7 +181,7 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
         else:
             super().do_GET()
 
-    def send_head(self) -> io.BufferedIOBase | None:
+    def send_head(self) -> io.BytesIO | BinaryIO | None:
         """Send the headers of a GET or HEAD; return the body for do_GET() to send (do_HEAD() does not)."""
         route = urlsplit(self.path).path
         if route == EVENTS_PATH:  # HEAD: GET streams the events
