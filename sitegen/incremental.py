@@ -12,6 +12,7 @@ note edit renders only the pages that show that note.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -136,13 +137,15 @@ class Reads:
 
     def view(self, value: Any) -> Any:
         """The value as a template gets it: papers, topics, tags and the site as views, in lists and mappings too."""
+        kind = type(value)
+        if kind in PLAIN:
+            return value
         found = identity(value)
         if found is not None:
             made = self._views.get(found)
             if made is None:
                 made = self._views[found] = VIEWS[type(value)](value, found, self)
             return made
-        kind = type(value)
         if kind is tuple or kind is list:
             return kind(self.view(item) for item in value)
         if kind is dict:
@@ -159,10 +162,15 @@ class Reads:
         return tuple(groups)
 
 
-class View:
-    """A paper, topic, tag or the site as a template sees it: each field read is noted."""
+PLAIN = frozenset({str, int, bool, float, type(None), dt.date})  # what a view gives as it is
 
-    __slots__ = ("_target", "_identity", "_reads")
+
+class View:
+    """A paper, topic, tag or the site as a template sees it: each field read is noted.
+
+    A field is noted when it is first read; the view then keeps what it gave, as an
+    attribute of its own, so that reading it again costs no more than on the object.
+    """
 
     def __init__(self, target: object, found: Identity, reads: Reads) -> None:
         self._target, self._identity, self._reads = target, found, reads
@@ -172,9 +180,12 @@ class View:
             raise AttributeError(name)
         value = getattr(self._target, name)
         if isinstance(value, Mapping):
-            return FieldMapping(value, self._identity, name, self._reads)
-        self._reads.note(self._identity, name)
-        return self._reads.view(value)
+            given: Any = FieldMapping(value, self._identity, name, self._reads)
+        else:
+            self._reads.note(self._identity, name)
+            given = self._reads.view(value)
+        self.__dict__[name] = given
+        return given
 
     def __eq__(self, other: object) -> bool:  # within one site, one identity is one object
         return isinstance(other, View) and other._identity == self._identity
@@ -192,7 +203,7 @@ class View:
 
 # Named as the objects they show, so that a template's error says "PaperPage object has no attribute …".
 VIEWS: dict[type, type[View]] = {
-    kind: type(kind.__name__, (View,), {"__slots__": (), "__module__": kind.__module__, "__doc__": View.__doc__})
+    kind: type(kind.__name__, (View,), {"__module__": kind.__module__, "__doc__": View.__doc__})
     for kind in (PaperPage, TopicPage, TagPage, Site)
 }
 

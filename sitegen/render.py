@@ -88,6 +88,7 @@ def environment(config: SiteConfig) -> _Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # a build's templates do not change under it: no stat of each at every render
     )
     env.filters.update(
         markdown=Markdown(), plain_text=plain_text, long_date=long_date, excerpt=excerpt, href=href_of,
