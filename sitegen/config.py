@@ -1,7 +1,9 @@
 """site.yaml → a frozen SiteConfig.
 
-The file is checked against a small schema on the YAML node tree, so every message
-can name the file and the line; a misspelled key gets the closest valid one.
+The file is checked on the YAML node tree, so every message can name the file and the
+line. One table per mapping, SITE_SCHEMA and TOPIC_SCHEMA, says which keys there are,
+how each value is read and what it defaults to: it alone decides which keys are
+accepted, which one a misspelled key is told it meant, and what the README must list.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import datetime as dt
 import difflib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -75,19 +79,23 @@ def display_path(path: Path) -> str:
 
 
 class _Checker:
-    """Reads typed values off YAML nodes, raising ConfigError at the node's line."""
+    """Reads typed values off YAML nodes, raising ConfigError at the node's line.
+
+    Each reader takes the node and the key's name, as a Key's `read` does.
+    """
 
     def __init__(self, path: Path) -> None:
         self.name = display_path(path)
+        self.dumps_dir = path.parent / "content" / "dumps"
 
     def fail(self, node: yaml.Node, message: str) -> ConfigError:
         return ConfigError(message, self.name, node.start_mark.line + 1)
 
-    def mapping(
-        self, node: yaml.Node, what: str, allowed: tuple[str, ...], required: tuple[str, ...]
-    ) -> dict[str, yaml.Node]:
+    def mapping(self, node: yaml.Node, what: str, schema: tuple[Key, ...]) -> dict[str, yaml.Node]:
+        """The value node of each key, once every key is known, none twice and the required ones there."""
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, f"{what} must be a mapping of keys to values")
+        allowed = [key.name for key in schema]
         values: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -98,10 +106,19 @@ class _Checker:
             if key in values:
                 raise self.fail(key_node, f"key '{key}' appears twice in {what}")
             values[key] = value_node
-        for key in required:
-            if key not in values:
-                raise self.fail(node, f"{what} is missing the required key '{key}'")
+        for key in schema:
+            if key.required and key.name not in values:
+                raise self.fail(node, f"{what} is missing the required key '{key.name}'")
         return values
+
+    def section(
+        self, node: yaml.Node, what: str, schema: tuple[Key, ...]
+    ) -> tuple[dict[str, Any], dict[str, yaml.Node]]:
+        """Each key of the schema with its value (read, or its default), and the nodes of the keys given."""
+        nodes = self.mapping(node, what, schema)
+        values = {key.name: key.read(self, nodes[key.name], key.name) if key.name in nodes else key.default
+                  for key in schema}
+        return values, nodes
 
     def string(self, node: yaml.Node, key: str, allow_empty: bool = True) -> str:
         if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
@@ -110,8 +127,11 @@ class _Checker:
             raise self.fail(node, f"'{key}' must not be empty")
         return node.value
 
+    def text(self, node: yaml.Node, key: str) -> str:
+        return self.string(node, key, allow_empty=False)
+
     def strings(self, node: yaml.Node, key: str) -> tuple[str, ...]:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        if _is_null(node):
             return ()
         if not isinstance(node, yaml.SequenceNode):
             raise self.fail(node, f"'{key}' must be a list, e.g. {key}: [first, second]")
@@ -135,9 +155,68 @@ class _Checker:
                 return int(value)
         raise self.fail(node, f"'{key}' must be a date (YYYY-MM-DD) or a year")
 
+    def base_url(self, node: yaml.Node, key: str) -> str | None:
+        if _is_null(node):
+            return None
+        url = normalize_base_url(self.string(node, key))
+        if url is None:
+            raise self.fail(node, f"'{key}' must be an absolute http(s) URL")
+        return url
 
-SITE_KEYS = ("title", "description", "base_url", "topics", "search_budget_kb")
-TOPIC_KEYS = ("title", "slug", "description", "dumps", "keywords", "captured")
+    def slug(self, node: yaml.Node, key: str) -> str:
+        slug = self.string(node, key)
+        if not SLUG.fullmatch(slug):
+            raise self.fail(node, f"'{key}' may hold only a-z, 0-9 and single dashes")
+        return slug
+
+    def dump_files(self, node: yaml.Node, key: str) -> tuple[str, ...]:
+        names = self.strings(node, key)
+        for item in node.value if names else []:
+            if "/" in item.value or "\\" in item.value or not (self.dumps_dir / item.value).is_file():
+                raise self.fail(item, f"dump file '{item.value}' not found in {display_path(self.dumps_dir)}")
+        return names
+
+    def topics(self, node: yaml.Node, key: str) -> tuple[Topic, ...]:
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"'{key}' must be a list of topics (each starting with '- title:')")
+        topics: list[Topic] = []
+        for item in node.value:
+            topics.append(_topic(self, item, topics))
+        return tuple(topics)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key of site.yaml, or of a topic: how its value is read, and what the README's reference says of it."""
+
+    name: str  # also the name of the SiteConfig or Topic field it fills
+    read: Callable[[_Checker, yaml.Node, str], Any]  # the value, checked; ConfigError at its line if it is wrong
+    kind: str  # the README's "type" for it
+    required: bool = False
+    default: Any = None  # the value when the key is absent
+
+
+# The keys site.yaml accepts, in the README's order. Only these are accepted, only these are
+# suggested for a misspelled key, and the README documents exactly these (tests/test_docs.py).
+SITE_SCHEMA = (
+    Key("title", _Checker.text, "text", required=True),
+    Key("description", _Checker.string, "text", default=""),
+    Key("base_url", _Checker.base_url, "absolute http(s) URL"),
+    Key("topics", _Checker.topics, "list of topics", default=()),
+    Key("search_budget_kb", _Checker.positive_int, "whole number above 0"),
+)
+TOPIC_SCHEMA = (
+    Key("title", _Checker.text, "text", required=True),
+    Key("slug", _Checker.slug, "a-z, 0-9 and single dashes"),  # None: made from the title
+    Key("description", _Checker.string, "text", default=""),
+    Key("dumps", _Checker.dump_files, "list of file names in `content/dumps/`", default=()),
+    Key("keywords", _Checker.strings, "list of words or phrases", default=()),
+    Key("captured", _Checker.date, "date (YYYY-MM-DD) or year"),
+)
+SITE_KEYS = tuple(key.name for key in SITE_SCHEMA)
+TOPIC_KEYS = tuple(key.name for key in TOPIC_SCHEMA)
 
 
 def load_config(path: Path) -> SiteConfig:
@@ -158,31 +237,9 @@ def load_config(path: Path) -> SiteConfig:
     if root is None:
         raise ConfigError("the config file is empty; it needs at least 'title'", check.name)
 
-    site = check.mapping(root, "site.yaml", SITE_KEYS, required=("title",))
-    base_url = None
-    if "base_url" in site and not _is_null(site["base_url"]):
-        base_url = normalize_base_url(check.string(site["base_url"], "base_url"))
-        if base_url is None:
-            raise check.fail(site["base_url"], "'base_url' must be an absolute http(s) URL")
-
-    topics: list[Topic] = []
-    topics_node = site.get("topics")
-    if topics_node is not None and not _is_null(topics_node):
-        if not isinstance(topics_node, yaml.SequenceNode):
-            raise check.fail(topics_node, "'topics' must be a list of topics (each starting with '- title:')")
-        for node in topics_node.value:
-            topics.append(_topic(check, node, path.parent / "content" / "dumps", topics))
-
-    budget = site.get("search_budget_kb")
-    return SiteConfig(
-        search_budget_kb=check.positive_int(budget, "search_budget_kb") if budget is not None else None,
-        search_budget_line=budget.start_mark.line + 1 if budget is not None else 0,
-        path=path,
-        title=check.string(site["title"], "title", allow_empty=False),
-        description=check.string(site["description"], "description") if "description" in site else "",
-        base_url=base_url,
-        topics=tuple(topics),
-    )
+    values, nodes = check.section(root, "site.yaml", SITE_SCHEMA)
+    budget = nodes.get("search_budget_kb")
+    return SiteConfig(path=path, search_budget_line=budget.start_mark.line + 1 if budget is not None else 0, **values)
 
 
 def normalize_base_url(url: str) -> str | None:
@@ -196,38 +253,23 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
-def _topic(check: _Checker, node: yaml.Node, dumps_dir: Path, earlier: list[Topic]) -> Topic:
-    keys = check.mapping(node, "a topic", TOPIC_KEYS, required=("title",))
-    title = check.string(keys["title"], "title", allow_empty=False)
-    if "slug" in keys:
-        slug = check.string(keys["slug"], "slug")
-        if not SLUG.fullmatch(slug):
-            raise check.fail(keys["slug"], "'slug' may hold only a-z, 0-9 and single dashes")
-    else:
-        slug = slugify(title, fallback="topic")
+def _topic(check: _Checker, node: yaml.Node, earlier: list[Topic]) -> Topic:
+    """One topic: its keys, then what it must agree on with the topics before it."""
+    values, nodes = check.section(node, "a topic", TOPIC_SCHEMA)
+    if values["slug"] is None:
+        values["slug"] = slugify(values["title"], fallback="topic")
+    slug = values["slug"]
     if any(topic.slug == slug for topic in earlier):
-        raise check.fail(keys.get("slug", keys["title"]), f"two topics have the slug '{slug}'; give one a 'slug:'")
-
-    dumps = check.strings(keys["dumps"], "dumps") if "dumps" in keys else ()
-    for item in keys["dumps"].value if dumps else []:
-        if "/" in item.value or "\\" in item.value or not (dumps_dir / item.value).is_file():
-            raise check.fail(item, f"dump file '{item.value}' not found in {display_path(dumps_dir)}")
-    captured = check.date(keys["captured"], "captured") if "captured" in keys else None
+        raise check.fail(nodes.get("slug", nodes["title"]), f"two topics have the slug '{slug}'; give one a 'slug:'")
+    captured = values["captured"]
     for topic in earlier:
-        shared = set(topic.dumps) & set(dumps)
+        shared = set(topic.dumps) & set(values["dumps"])
         if captured and topic.captured and shared and _disagree(topic.captured, captured):
             raise check.fail(
-                keys["captured"],
+                nodes["captured"],
                 f"topic '{topic.title}' gives dump '{min(shared)}' another capture date ({topic.captured})",
             )
-    return Topic(
-        slug=slug,
-        title=title,
-        description=check.string(keys["description"], "description") if "description" in keys else "",
-        dumps=dumps,
-        keywords=check.strings(keys["keywords"], "keywords") if "keywords" in keys else (),
-        captured=captured,
-    )
+    return Topic(**values)
 
 
 def _year(captured: dt.date | int) -> int:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 from conftest import Site
 
 from sitegen.build import NO_FEEDS
+from sitegen.config import SITE_SCHEMA, TOPIC_SCHEMA, SiteConfig, Topic, load_config
+from sitegen.errors import ConfigError
 
 GOOD_TOPIC = "  - title: Alpha\n    dumps: [a.txt]\n"
 
@@ -78,3 +83,56 @@ def test_good_config_builds_and_prints_one_summary_line(site: Site):
     assert lines[3].startswith("built _site/ from 2 dumps: 2 entries, 2 papers (0 duplicates merged); ")
     assert "paper files 2 new, 0 updated" in lines[3] and "1 warning;" in lines[3]
     assert len(lines) == 4
+
+
+# ---------- the schema: one table per mapping drives what is accepted and suggested ----------
+
+
+def config_error(folder: Path, text: str) -> str:
+    (folder / "site.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(folder / "site.yaml")
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("key", [key.name for key in SITE_SCHEMA])
+def test_a_site_key_misspelled_is_told_its_name(tmp_path: Path, key: str):
+    assert f"unknown key '{key[:-1]}' in site.yaml; did you mean '{key}'?" in config_error(
+        tmp_path, f"title: X\n{key[:-1]}: 1\n"
+    )
+
+
+@pytest.mark.parametrize("key", [key.name for key in TOPIC_SCHEMA])
+def test_a_topic_key_misspelled_is_told_its_name(tmp_path: Path, key: str):
+    assert f"unknown key '{key[:-1]}' in a topic; did you mean '{key}'?" in config_error(
+        tmp_path, f"title: X\ntopics:\n  - title: A\n    {key[:-1]}: 1\n"
+    )
+
+
+def test_a_key_far_from_every_other_is_told_the_valid_ones(tmp_path: Path):
+    valid = ", ".join(key.name for key in SITE_SCHEMA)
+    assert config_error(tmp_path, "title: X\nzzz: 1\n").endswith(f"unknown key 'zzz' in site.yaml; valid keys: {valid}")
+
+
+def test_the_required_keys_are_the_schemas(tmp_path: Path):
+    assert [key.name for key in SITE_SCHEMA if key.required] == ["title"]
+    assert [key.name for key in TOPIC_SCHEMA if key.required] == ["title"]
+    assert "a topic is missing the required key 'title'" in config_error(tmp_path, "title: X\ntopics:\n  - slug: a\n")
+
+
+def test_each_key_fills_the_field_of_its_name_and_an_absent_one_its_default(tmp_path: Path):
+    assert {field.name for field in dataclasses.fields(SiteConfig)} == {key.name for key in SITE_SCHEMA} | {
+        "path",
+        "search_budget_line",
+    }
+    assert {field.name for field in dataclasses.fields(Topic)} == {key.name for key in TOPIC_SCHEMA}
+    (tmp_path / "site.yaml").write_text("title: X\ntopics:\n  - title: Alpha Beta\n", encoding="utf-8")
+    config = load_config(tmp_path / "site.yaml")
+    for key in SITE_SCHEMA:
+        if not key.required and key.name != "topics":
+            assert getattr(config, key.name) == key.default, key.name
+    (topic,) = config.topics
+    for key in TOPIC_SCHEMA:
+        if not key.required and key.name != "slug":
+            assert getattr(topic, key.name) == key.default, key.name
+    assert topic.slug == "alpha-beta"  # the slug's default is made from the title
