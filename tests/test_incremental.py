@@ -121,10 +121,7 @@ def test_an_override_that_lists_notes_keeps_the_lists_current(tmp_path: Path):
 
 def test_an_override_that_shows_other_papers_on_every_page_keeps_them_current(tmp_path: Path):
     site = copy_sample(tmp_path / "site")
-    theme = site.root / "templates"
-    theme.mkdir()
-    base = (Path(__file__).parent.parent / "templates/base.html").read_text()
-    (theme / "base.html").write_text(base.replace("built with sitegen", "newest: {{ site.papers[0].title }}"))
+    with_footer(site, "newest: {{ site.papers[0].title }}")
     site.build()
     site.paper_file("from-the-future").write_text("---\ntitle: From the future\ndate: 2030-01-01\n---\n")
     site.build()
@@ -156,11 +153,8 @@ def test_an_edit_saved_while_a_build_runs_is_published_by_the_next(tmp_path: Pat
 def test_templates_that_reach_the_site_through_aliases_macros_and_includes_stay_exact(tmp_path: Path):
     """What a page shows is what its render read, however the template got there."""
     site = copy_sample(tmp_path / "site")
-    theme = site.root / "templates"
-    theme.mkdir()
-    base = (THEME / "base.html").read_text()
     footer = '{% set s = site %}{% from "mine.html" import count %}newest: {{ s.papers[0].title }} {{ count(site) }}'
-    (theme / "base.html").write_text(base.replace("built with sitegen", footer + '{% include "extra.html" %}'))
+    theme = with_footer(site, footer + '{% include "extra.html" %}')
     (theme / "mine.html").write_text("{% macro count(any) %}{{ any.papers | length }} papers{% endmacro %}")
     (theme / "extra.html").write_text(
         "{% set t = site %}{% set first = t.by_slug.get('data-filtering-networks') %}"
@@ -193,11 +187,7 @@ def test_a_copy_of_the_whole_theme_renders_a_notes_edit_as_few_pages_as_the_them
 def test_a_template_that_appears_where_an_include_looked_for_it_renders_its_pages_again(tmp_path: Path):
     """`{% include [a, b] %}` read both names: once `a` exists, the pages that looked for it show it."""
     site = copy_sample(tmp_path / "site")
-    theme = site.root / "templates"
-    theme.mkdir()
-    base = (THEME / "base.html").read_text()
-    choice = '{% include ["footer-mine.html", "footer-default.html"] %}'
-    (theme / "base.html").write_text(base.replace("built with sitegen", choice))
+    theme = with_footer(site, '{% include ["footer-mine.html", "footer-default.html"] %}')
     (theme / "footer-default.html").write_text("default footer")
     site.build()
     assert "default footer" in (site.out / "index.html").read_text()
@@ -207,3 +197,11 @@ def test_a_template_that_appears_where_an_include_looked_for_it_renders_its_page
     (theme / "footer-mine.html").unlink()
     site.build()
     assert "default footer" in (site.out / "papers" / "data-filtering-networks.html").read_text()
+
+
+def with_footer(site: Site, footer: str) -> Path:
+    """The site's own templates/ with the theme's base.html, its footer text replaced by `footer`."""
+    theme = site.root / "templates"
+    theme.mkdir()
+    (theme / "base.html").write_text((THEME / "base.html").read_text().replace("built with sitegen", footer))
+    return theme
